@@ -1,0 +1,83 @@
+"""Create a Trac 1.6 environment with TracXMLRPC enabled and serve it.
+
+Used by the demo (`contrib/demo.py`), the benchmark and the test suite.
+"""
+
+import base64
+import hashlib
+import os
+import socket
+import subprocess
+import sys
+import time
+
+USERS = {'admin': 'admin', 'user': 'user'}
+
+
+def write_htpasswd(path, users):
+    """Write an htpasswd file with `{SHA}` hashes (tracd reads them
+    without the `crypt` module, which Python 3.13 dropped)."""
+    with open(path, 'w', encoding='utf-8') as f:
+        for name, password in users.items():
+            digest = hashlib.sha1(password.encode('utf-8')).digest()
+            f.write('%s:{SHA}%s\n' % (name,
+                                      base64.b64encode(digest).decode()))
+
+
+def create_environment(path, dburi='sqlite:db/trac.db', config=(),
+                       permissions=(('admin', 'TRAC_ADMIN'),
+                                    ('authenticated', 'XML_RPC'))):
+    """Create a Trac environment at `path` with the plugin enabled.
+
+    :param config: extra `(section, option, value)` trac.ini settings
+    :param permissions: `(subject, action)` pairs to grant
+    :return: the `Environment`
+    """
+    from trac.env import Environment
+    from trac.perm import PermissionSystem
+    options = [('project', 'name', 'TracXMLRPC demo'),
+               ('trac', 'database', dburi),
+               ('components', 'tracrpc.*', 'enabled'),
+               ('logging', 'log_type', 'file'),
+               ('logging', 'log_level', 'INFO')]
+    env = Environment(path, create=True, options=options + list(config))
+    perm = PermissionSystem(env)
+    for subject, action in permissions:
+        perm.grant_permission(subject, action)
+    return env
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def start_tracd(env_path, htpasswd, port, log=None, nodelay=True):
+    """Start tracd for `env_path` on 127.0.0.1:`port` with Basic auth
+    for the /login URLs; return the process once it accepts
+    connections."""
+    launcher = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                            'tracd_nodelay.py')
+    command = [sys.executable, launcher if nodelay else '-m',
+               *([] if nodelay else ['trac.web.standalone']),
+               '-s', '--hostname', '127.0.0.1', '-p', str(port),
+               '--http11', '--basic-auth', '*,%s,trac' % htpasswd, env_path]
+    process = subprocess.Popen(command, stdout=log or subprocess.DEVNULL,
+                               stderr=subprocess.STDOUT)
+    wait_for_port(port, process)
+    return process
+
+
+def wait_for_port(port, process, timeout=60):
+    """Block until something accepts connections on `port`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError('server exited with %s' % process.returncode)
+        try:
+            socket.create_connection(('127.0.0.1', port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError('server did not start on port %d' % port)

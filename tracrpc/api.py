@@ -1,0 +1,505 @@
+"""Interfaces, errors and the method registry of the RPC plugin.
+
+A protocol (`IRPCProtocol`) turns a request body into a method name and
+parameters and a result or error back into a response body; a provider
+(`IXMLRPCHandler`) exposes methods under a namespace. `XMLRPCSystem` sits
+between them: it builds the method table once, checks permissions and
+arguments, and makes the call.
+"""
+
+import inspect
+import types
+import xmlrpc.client
+from collections import namedtuple
+from datetime import datetime
+
+from trac.core import Component, ExtensionPoint, Interface, TracError, \
+                      implements
+from trac.config import IntOption
+from trac.perm import IPermissionRequestor, PermissionError
+from trac.resource import ResourceNotFound
+
+from tracrpc.util import cleandoc_, exception_to_unicode, to_unicode
+
+__all__ = ['IRPCProtocol', 'IXMLRPCHandler', 'AbstractRPCHandler',
+           'expose_rpc', 'Method', 'XMLRPCSystem', 'Binary', 'RPCError',
+           'MethodNotFound', 'ProtocolException', 'InvalidRequest',
+           'InvalidParams', 'ServiceException', 'CallOutcome',
+           'MulticallResult', 'error_code_and_message', 'API_VERSION']
+
+#: `system.getAPIVersion()`: epoch 1, major 2 (compatible with the 1.2
+#: line); the minor number grows with every addition to the API.
+API_VERSION = [1, 2, 0]
+
+
+class Binary(xmlrpc.client.Binary):
+    """Binary data (an attachment's content) carried by an RPC call.
+
+    `data` holds the bytes. XML-RPC sends it as `<base64>`, JSON-RPC as
+    `{"__jsonclass__": ["binary", "<base64>"]}`.
+    """
+
+
+# -- Errors ---------------------------------------------------------------
+
+class RPCError(TracError):
+    """An error answered to the client as a fault with `code`.
+
+    A `code` of `None` lets the protocol use its default for method errors
+    (1 for XML-RPC, -32603 for JSON-RPC).
+    """
+    code = None
+
+    def __init__(self, message, code=None, title=None, show_traceback=False):
+        super().__init__(message, title, show_traceback)
+        if code is not None:
+            self.code = code
+
+
+class MethodNotFound(RPCError):
+    """No method of that name is exposed."""
+    code = -32601
+
+
+class ProtocolException(RPCError):
+    """The request body could not be parsed."""
+    code = -32700
+
+
+class InvalidRequest(RPCError):
+    """The request parsed but is not a valid call (no method name, ...)."""
+    code = -32600
+
+
+class InvalidParams(RPCError):
+    """The arguments do not match any signature of the method."""
+    code = -32602
+
+
+class ServiceException(RPCError):
+    """A method failed for a reason the client can act upon."""
+
+
+def error_code_and_message(e, default_code):
+    """Map an exception to the `(code, message)` of a fault.
+
+    This is the one place that decides what a client is told: permission
+    errors are 403, missing resources 404, RPC errors carry their own code,
+    anything else gets `default_code`. Messages of unexpected exceptions
+    name only the exception type and text, never a traceback; errors from
+    the operating system (which carry file paths) name only their type.
+    """
+    if isinstance(e, PermissionError):
+        return 403, to_unicode(e)
+    if isinstance(e, ResourceNotFound):
+        return 404, to_unicode(e)
+    code = getattr(e, 'code', None)
+    if not isinstance(code, int) or isinstance(code, bool):
+        code = default_code
+    if isinstance(e, TracError):
+        return code, to_unicode(e)
+    if isinstance(e, OSError):
+        return code, 'Internal error (%s)' % e.__class__.__name__
+    return code, 'Internal error: %s' % exception_to_unicode(e)
+
+
+def log_rpc_error(log, e):
+    """Log an error answered to a client: expected ones briefly,
+    unexpected ones with their traceback (which the client never sees)."""
+    if isinstance(e, (TracError, PermissionError)):
+        log.info("RPC error: %s", exception_to_unicode(e))
+    else:
+        log.error("RPC internal error: %s",
+                  exception_to_unicode(e, traceback=True))
+
+
+# -- Interfaces -----------------------------------------------------------
+
+class IRPCProtocol(Interface):
+    """A wire format for RPC calls (XML-RPC, JSON-RPC, ...)."""
+
+    def rpc_info():
+        """Describe the protocol for the HTML listing.
+
+        :return: a `(name, docs)` tuple; `docs` is wiki text
+        """
+
+    def rpc_match():
+        """Tell which requests this protocol answers.
+
+        :return: an iterable of `(path_item, content_type)` tuples: the
+                 protocol is used for `/<path_item>` and
+                 `/login/<path_item>` when the request's `Content-Type`
+                 starts with `content_type`. The path item `rpc` is
+                 shared by all protocols.
+        """
+
+    def parse_rpc_request(req, content_type):
+        """Read and decode the request body.
+
+        :param req: the request; its body is read with `req.read()`
+        :param content_type: the matched content type
+        :return: a dict with the key `method` (the method name) and
+                 optionally `params` (a list of positional or a dict of
+                 named arguments), plus anything the protocol needs later
+                 (a JSON request id, for instance). It is stored as
+                 `req.rpc`.
+        :raise ProtocolException: when the body cannot be parsed
+        """
+
+    def send_rpc_result(req, result):
+        """Encode `result` and send it (`req.send` raises `RequestDone`).
+
+        `req.rpc` holds what `parse_rpc_request` returned. A
+        `MulticallResult` is the outcome of `system.multicall`.
+        """
+
+    def send_rpc_error(req, e):
+        """Encode the exception `e` as the protocol's fault and send it.
+
+        `req.rpc` may be missing when parsing failed. Use
+        `error_code_and_message` for the code and text.
+        """
+
+
+class IXMLRPCHandler(Interface):
+    """A provider of RPC methods under one namespace."""
+
+    def xmlrpc_namespace():
+        """:return: the namespace, e.g. `'ticket.milestone'`"""
+
+    def xmlrpc_methods():
+        """:return: an iterable of `(permission, signatures, callable)`
+                    or `(permission, signatures, callable, name)` tuples.
+
+        `permission` is the action required to call the method, or `None`
+        when the method checks permissions per resource itself.
+        `signatures` is a list of tuples `(return_type, *arg_types)` over
+        `int, bool, str, float, datetime, Binary, list, dict, None`, one
+        per accepted number of arguments. The callable receives the
+        request followed by the arguments; `name` defaults to its name.
+        """
+
+
+def expose_rpc(permission, return_type, *arg_types):
+    """Decorator exposing a method of an `AbstractRPCHandler`.
+
+    Stack it once per signature, e.g. once for `get(name)` and once for
+    `get(name, version)`::
+
+        @expose_rpc('WIKI_VIEW', str, str)
+        @expose_rpc('WIKI_VIEW', str, str, int)
+        def getPage(self, req, pagename, version=None): ...
+    """
+    def decorate(func):
+        signatures = func.__dict__.setdefault('_rpc_signatures', [])
+        signatures.insert(0, (return_type,) + tuple(arg_types))
+        func._rpc_permission = permission
+        return func
+    return decorate
+
+
+class AbstractRPCHandler(Component):
+    """Base class of providers whose methods carry `@expose_rpc`."""
+    implements(IXMLRPCHandler)
+    abstract = True
+
+    def xmlrpc_namespace(self):
+        raise NotImplementedError
+
+    def xmlrpc_methods(self):
+        for name, member in inspect.getmembers(type(self)):
+            signatures = getattr(member, '_rpc_signatures', None)
+            if signatures:
+                yield (member._rpc_permission, signatures,
+                       getattr(self, name), name)
+
+
+# -- Methods --------------------------------------------------------------
+
+RPC_TYPES = {int: 'int', bool: 'boolean', str: 'string', float: 'double',
+             datetime: 'dateTime.iso8601', Binary: 'base64', list: 'array',
+             dict: 'struct', None: 'nil'}
+
+
+def _type_name(type_):
+    return RPC_TYPES.get(type_, getattr(type_, '__name__', str(type_)))
+
+
+def _type_matches(value, type_):
+    if type_ is None:
+        return value is None
+    if type_ is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if type_ is float:
+        return isinstance(value, (int, float)) and \
+               not isinstance(value, bool)
+    if type_ is bool:
+        return isinstance(value, (bool, int))
+    if type_ is list:
+        return isinstance(value, (list, tuple))
+    return isinstance(value, type_)
+
+
+def _coerce(value, type_):
+    if type_ is float and value is not None:
+        return float(value)
+    if type_ is bool and value is not None:
+        return bool(value)
+    return value
+
+
+class Method(object):
+    """An exposed method: its name, permission, signatures and help.
+
+    Built once by `XMLRPCSystem`; calling it checks the arguments against
+    the signatures (the only place that raises `InvalidParams`).
+    """
+
+    def __init__(self, provider, permission, signatures, callable_,
+                 name=None):
+        self.provider = provider
+        self.namespace = provider.xmlrpc_namespace()
+        self.name = '%s.%s' % (self.namespace, name or callable_.__name__)
+        self.permission = permission
+        self.signatures = [tuple(signature) for signature in signatures]
+        self.callable = callable_
+        self.description = cleandoc_(callable_.__doc__)
+        params = list(inspect.signature(callable_).parameters.values())[1:]
+        self._params = params
+        self.arg_names = [p.name for p in params]
+        self._optional = {p.name for p in params
+                          if p.default is not inspect.Parameter.empty}
+        self._arg_types = {}
+        for signature in self.signatures:
+            for arg_name, type_ in zip(self.arg_names, signature[1:]):
+                self._arg_types.setdefault(arg_name, type_)
+        self.signature = '\n'.join(self._signature_line(signature)
+                                   for signature in self.signatures)
+
+    def _signature_line(self, signature):
+        args = ', '.join('%s %s' % (_type_name(type_), arg_name)
+                         for type_, arg_name
+                         in zip(signature[1:], self.arg_names))
+        return '%s %s(%s)' % (_type_name(signature[0]), self.name, args)
+
+    def xmlrpc_signatures(self):
+        """The signatures as type names, `'return,arg1,...'` each."""
+        return [','.join(_type_name(type_) for type_ in signature)
+                for signature in self.signatures]
+
+    def __call__(self, req, params):
+        """Check `params` (list or dict) and call the method."""
+        args, kwargs = self._bind(params)
+        result = self.callable(req, *args, **kwargs)
+        if isinstance(result, (types.GeneratorType, tuple, map, filter)):
+            result = list(result)
+        return result
+
+    def _invalid(self, problem):
+        return InvalidParams('Invalid params for %s: %s. Expected: %s'
+                             % (self.name, problem,
+                                ' or '.join(self.signature.splitlines())))
+
+    def _bind(self, params):
+        if params is None:
+            params = []
+        if isinstance(params, dict):
+            return [], self._bind_named(params)
+        if not isinstance(params, (list, tuple)):
+            raise self._invalid('params must be a list or an object')
+        candidates = [s for s in self.signatures if len(s) - 1 == len(params)]
+        if not candidates:
+            raise self._invalid('%d argument(s) given' % len(params))
+        for signature in candidates:
+            if self._first_mismatch(params, signature[1:]) is None:
+                return [_coerce(value, type_) for value, type_
+                        in zip(params, signature[1:])], {}
+        index = self._first_mismatch(params, candidates[0][1:])
+        raise self._wrong_type(self.arg_names[index], params[index],
+                               candidates[0][index + 1])
+
+    def _first_mismatch(self, values, arg_types):
+        for index, (value, type_) in enumerate(zip(values, arg_types)):
+            if not self._accepts(self.arg_names[index], value, type_):
+                return index
+        return None
+
+    def _accepts(self, arg_name, value, type_):
+        if value is None and arg_name in self._optional:
+            return True
+        return _type_matches(value, type_)
+
+    def _wrong_type(self, arg_name, value, type_):
+        return self._invalid('argument "%s" must be %s, not %s'
+                             % (arg_name, _type_name(type_),
+                                _type_name(type(value))))
+
+    def _bind_named(self, params):
+        unknown = sorted(set(params) - set(self.arg_names))
+        if unknown:
+            raise self._invalid('unknown argument(s) %s' % ', '.join(unknown))
+        missing = [name for name in self.arg_names
+                   if name not in params and name not in self._optional]
+        if missing:
+            raise self._invalid('missing argument(s) %s' % ', '.join(missing))
+        kwargs = {}
+        for arg_name, value in params.items():
+            type_ = self._arg_types.get(arg_name)
+            if type_ is not None or arg_name in self._arg_types:
+                if not self._accepts(arg_name, value, type_):
+                    raise self._wrong_type(arg_name, value, type_)
+            kwargs[arg_name] = _coerce(value, type_)
+        return kwargs
+
+
+# -- The registry and system.* -------------------------------------------
+
+class CallOutcome(namedtuple('CallOutcome', 'request result error')):
+    """One call of a `system.multicall`: the sub-request as the protocol
+    parsed it, and either its `result` or its `error` (an exception)."""
+
+
+class MulticallResult(list):
+    """What `system.multicall` returns: a list of `CallOutcome`; each
+    protocol encodes it in its own multicall shape."""
+
+
+class XMLRPCSystem(Component):
+    """The method registry, and the `system` namespace."""
+
+    implements(IPermissionRequestor, IXMLRPCHandler)
+
+    method_handlers = ExtensionPoint(IXMLRPCHandler)
+
+    max_multicall = IntOption('rpc', 'max_multicall', 1000,
+        """Most calls one `system.multicall` (or one JSON-RPC batch) may
+        carry; a longer one is refused as a whole.""")
+
+    max_depth = IntOption('rpc', 'max_depth', 64,
+        """Deepest nesting of lists and structs accepted in a request;
+        a deeper request is refused as a parse error.""")
+
+    def __init__(self):
+        self._methods = None
+
+    # IPermissionRequestor
+
+    def get_permission_actions(self):
+        return ['XML_RPC']
+
+    # Registry
+
+    @property
+    def methods(self):
+        """All exposed methods by name, built on first use."""
+        if self._methods is None:
+            methods = {}
+            for provider in self.method_handlers:
+                for spec in provider.xmlrpc_methods():
+                    method = Method(provider, *spec)
+                    methods[method.name] = method
+            self._methods = methods
+        return self._methods
+
+    def get_method(self, name):
+        """Return the `Method` called `name`.
+
+        :raise MethodNotFound: when there is none
+        """
+        method = self.methods.get(name) if isinstance(name, str) else None
+        if method is None:
+            raise MethodNotFound('RPC method "%s" not found' % name)
+        return method
+
+    def can_call(self, req, method):
+        """Tell whether the user of `req` holds the method's permission
+        (`None`: the method checks per resource)."""
+        return method.permission is None or method.permission in req.perm
+
+    def all_methods(self, req):
+        """The methods the user of `req` may call, sorted by name."""
+        return [method for name, method in sorted(self.methods.items())
+                if self.can_call(req, method)]
+
+    def call(self, req, name, params):
+        """Call method `name` with `params` (a list or a dict) for `req`.
+
+        :raise MethodNotFound: for an unknown method
+        :raise PermissionError: when the method's permission is missing
+        :raise InvalidParams: when `params` fit no signature
+        """
+        method = self.get_method(name)
+        if method.permission:
+            req.perm.require(method.permission)
+        return method(req, params)
+
+    # IXMLRPCHandler
+
+    def xmlrpc_namespace(self):
+        return 'system'
+
+    def xmlrpc_methods(self):
+        yield ('XML_RPC', ((list, list),), self.multicall)
+        yield ('XML_RPC', ((list,),), self.listMethods)
+        yield ('XML_RPC', ((str, str),), self.methodHelp)
+        yield ('XML_RPC', ((list, str),), self.methodSignature)
+        yield ('XML_RPC', ((list,),), self.getAPIVersion)
+
+    def multicall(self, req, signatures):
+        """Make several calls in one request.
+
+        Takes a list of calls: `{"methodName": name, "params": [...]}` in
+        XML-RPC, request objects `{"method": name, "params": [...],
+        "id": id}` in JSON-RPC. Returns one entry per call, in order: in
+        XML-RPC `[result]` or a `{faultCode, faultString}` struct, in
+        JSON-RPC a response object with the call's own id. One failing
+        call does not stop the others; `system.multicall` cannot be
+        nested."""
+        if len(signatures) > self.max_multicall:
+            raise InvalidParams('system.multicall carries %d calls; at most '
+                                '%d are allowed' % (len(signatures),
+                                                    self.max_multicall))
+        return MulticallResult(self._outcome(req, signature)
+                               for signature in signatures)
+
+    def _outcome(self, req, signature):
+        try:
+            if not isinstance(signature, dict):
+                raise InvalidRequest('A call in system.multicall must be a '
+                                     'struct/object')
+            name = signature.get('methodName', signature.get('method'))
+            if not isinstance(name, str):
+                raise InvalidRequest('A call in system.multicall has no '
+                                     'method name')
+            if name == 'system.multicall':
+                raise InvalidRequest('system.multicall cannot be nested')
+            return CallOutcome(signature, self.call(req, name,
+                                                    signature.get('params')),
+                               None)
+        except Exception as e:
+            log_rpc_error(self.log, e)
+            return CallOutcome(signature, None, e)
+
+    def listMethods(self, req):
+        """Return the names of all methods you may call."""
+        return [method.name for method in self.all_methods(req)]
+
+    def methodHelp(self, req, method):
+        """Return the help of a method: its signature lines, a blank line,
+        then its description."""
+        method = self.get_method(method)
+        return '%s\n\n%s' % (method.signature, method.description)
+
+    def methodSignature(self, req, method):
+        """Return the signatures of a method, each a string of type names
+        separated by commas, the return type first (e.g.
+        `"array,int"` for `ticket.get`)."""
+        return self.get_method(method).xmlrpc_signatures()
+
+    def getAPIVersion(self, req):
+        """Return the API version as `[epoch, major, minor]`.
+
+        Epoch 1, major 2 is the API of TracXMLRPC 1.2; the minor number
+        grows as methods are added. Clients should check `major`."""
+        return list(API_VERSION)

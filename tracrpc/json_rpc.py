@@ -1,0 +1,175 @@
+"""JSON-RPC: the original plugin's 1.0-style messages, and JSON-RPC 2.0
+(batches, notifications, named parameters) on the same URLs."""
+
+import base64
+import binascii
+from datetime import datetime
+
+try:
+    import simplejson as json
+except ImportError:
+    import json
+
+from trac.core import Component, implements
+
+from tracrpc.api import Binary, InvalidParams, InvalidRequest, \
+                        IRPCProtocol, MulticallResult, ProtocolException, \
+                        XMLRPCSystem, error_code_and_message
+from tracrpc.util import NestingTooDeep, parse_iso_datetime, \
+                         replace_surrogates, request_content_type, \
+                         send_body, to_utc_naive, walk
+
+_NO_ID = object()  # the id of a JSON-RPC 2.0 notification
+
+
+def _reject_constant(name):
+    raise ValueError('%s is not valid JSON' % name)
+
+
+class JsonRpcProtocol(Component):
+    r"""JSON-RPC over HTTP POST with `Content-Type: application/json`.
+
+    Request: `{"method": "ticket.get", "params": [1], "id": 7}`.
+
+    Response: `{"id": 7, "result": ..., "error": null}`; on failure
+    `result` is null and `error` is
+    `{"name": "JSONRPCError", "code": 404, "message": "..."}`.
+
+    A request carrying `"jsonrpc": "2.0"` gets a JSON-RPC 2.0 response.
+    A top-level array is a batch, answered by an array; a 2.0 request
+    without `id` is a notification, answered by nothing (HTTP 204).
+    `params` may be an object of named arguments in either style.
+
+    Dates travel as `{"__jsonclass__": ["datetime", "2024-05-01T12:00:00.000000"]}`
+    (UTC, no offset) and binary data as
+    `{"__jsonclass__": ["binary", "<base64>"]}`, both ways.
+
+    `system.multicall` takes the list of request objects as its params
+    and returns a list of response objects, each with its own id.
+    """
+
+    implements(IRPCProtocol)
+
+    # IRPCProtocol
+
+    def rpc_info(self):
+        return 'JSON-RPC', self.__class__.__doc__
+
+    def rpc_match(self):
+        yield 'rpc', 'application/json'
+        yield 'jsonrpc', 'application/json'
+
+    def parse_rpc_request(self, req, content_type):
+        try:
+            data = json.loads(req.read().decode('utf-8'),
+                              parse_constant=_reject_constant)
+        except UnicodeDecodeError:
+            raise ProtocolException('Parse error: the request body is not '
+                                    'valid UTF-8')
+        except (ValueError, RecursionError) as e:
+            raise ProtocolException('Parse error: %s' % e)
+        max_depth = XMLRPCSystem(self.env).max_depth
+        if isinstance(data, dict):
+            req.rpc = data  # lets an error below echo the request's id
+        try:
+            data = walk(data, self._from_wire, max_depth)
+        except NestingTooDeep as e:
+            raise ProtocolException('Parse error: %s' % e)
+        if isinstance(data, list):
+            if not data:
+                raise InvalidRequest('Invalid request: empty batch')
+            return {'method': 'system.multicall', 'params': [data],
+                    'batch': True}
+        if not isinstance(data, dict):
+            raise InvalidRequest('Invalid request: expected a JSON object')
+        params = data.get('params')
+        if data.get('method') == 'system.multicall' and \
+                isinstance(params, list) and \
+                not (len(params) == 1 and isinstance(params[0], list)):
+            params = [params]
+        return dict(data, params=params)
+
+    def send_rpc_result(self, req, result):
+        if isinstance(result, MulticallResult):
+            result = [response for response in
+                      (self._response(outcome.request, outcome.result,
+                                      outcome.error) for outcome in result)
+                      if response is not None]
+            if req.rpc.get('batch'):
+                self._send(req, result or None)
+        self._send(req, self._response(req.rpc, result))
+
+    def send_rpc_error(self, req, e):
+        self._send(req, self._response(getattr(req, 'rpc', None) or {},
+                                       error=e))
+
+    # Internal methods
+
+    def _send(self, req, response):
+        if response is None:
+            send_body(req, b'', 'text/plain', 204)
+        body = json.dumps(response, default=self._default, allow_nan=False)
+        send_body(req, body.encode('utf-8'),
+                  request_content_type(req) or 'application/json')
+
+    def _response(self, request, result=None, error=None):
+        """The response object for `request`, or `None` for a JSON-RPC 2.0
+        notification. A `request` that is no object at all (an item of a
+        batch) is answered in 2.0 style."""
+        if not isinstance(request, dict):
+            request = {'jsonrpc': '2.0', 'id': None}
+        request_id = request.get('id', _NO_ID)
+        if request_id is _NO_ID:
+            if request.get('jsonrpc') == '2.0' and \
+                    not isinstance(error, InvalidRequest):
+                return None
+            request_id = None
+        if error is not None:
+            code, message = error_code_and_message(error, -32603)
+        if request.get('jsonrpc') == '2.0':
+            response = {'jsonrpc': '2.0', 'id': request_id}
+            if error is None:
+                response['result'] = result
+            else:
+                response['error'] = {'code': code, 'message': message}
+            return response
+        if error is None:
+            return {'id': request_id, 'result': result, 'error': None}
+        return {'id': request_id, 'result': None,
+                'error': {'name': 'JSONRPCError', 'code': code,
+                          'message': message}}
+
+    def _from_wire(self, value):
+        if isinstance(value, str):
+            return replace_surrogates(value)
+        if isinstance(value, dict):
+            hint = value.get('__jsonclass__')
+            return NotImplemented if hint is None else self._from_hint(hint)
+        return value
+
+    def _from_hint(self, hint):
+        if not (isinstance(hint, list) and len(hint) == 2 and
+                isinstance(hint[1], str)):
+            raise InvalidParams('Invalid params: malformed __jsonclass__ '
+                                'hint %r' % (hint,))
+        kind, text = hint
+        try:
+            if kind == 'datetime':
+                return parse_iso_datetime(text)
+            if kind == 'binary':
+                return Binary(base64.b64decode(text, validate=True))
+        except (ValueError, binascii.Error) as e:
+            raise InvalidParams('Invalid params: %s' % e)
+        raise InvalidParams('Invalid params: unknown __jsonclass__ "%s"'
+                            % kind)
+
+    def _default(self, value):
+        if isinstance(value, datetime):
+            text = to_utc_naive(value).strftime('%Y-%m-%dT%H:%M:%S.%f')
+            return {'__jsonclass__': ['datetime', text]}
+        if isinstance(value, Binary):
+            value = value.data
+        if isinstance(value, bytes):
+            text = base64.b64encode(value).decode('ascii')
+            return {'__jsonclass__': ['binary', text]}
+        raise TypeError('Cannot encode %s as JSON' % type(value).__name__)

@@ -1,0 +1,143 @@
+"""Helpers shared by the protocols and providers.
+
+Third-party protocol plugins (TracRpcProtocols, for one) import several of
+these names, so they are part of the public API: `cleandoc_`, `gettext`,
+`to_b`, `to_unicode`, `accepts_mimetype`, `prepare_docs`,
+`exception_to_unicode`, `to_utimestamp`, `from_utimestamp`.
+"""
+
+import inspect
+import re
+from datetime import datetime, timezone
+
+from trac.util.datefmt import from_utimestamp, to_utimestamp, utc
+from trac.util.text import exception_to_unicode, to_unicode
+from trac.util.translation import gettext
+from trac.web.api import RequestDone
+
+__all__ = ['cleandoc_', 'gettext', 'to_b', 'to_unicode', 'accepts_mimetype',
+           'prepare_docs', 'exception_to_unicode', 'to_utimestamp',
+           'from_utimestamp', 'to_utc_naive', 'from_utc_naive',
+           'replace_xml_illegal', 'replace_surrogates', 'parse_iso_datetime',
+           'walk', 'NestingTooDeep', 'request_content_type', 'send_body']
+
+
+def cleandoc_(text):
+    """Return `text` with its common indentation removed ('' for None)."""
+    return inspect.cleandoc(text) if text else ''
+
+
+def to_b(text):
+    """Return `text` as UTF-8 `bytes` (bytes pass through unchanged)."""
+    if isinstance(text, bytes):
+        return text
+    return str(text).encode('utf-8')
+
+
+def accepts_mimetype(req, mimetype):
+    """Tell whether the request's `Accept` header lists `mimetype`."""
+    accept = req.get_header('Accept') or ''
+    return any(part.split(';', 1)[0].strip() == mimetype
+               for part in accept.split(','))
+
+
+def prepare_docs(text, indent=4):
+    """Remove up to `indent` leading spaces from every line of `text`."""
+    if not text:
+        return ''
+    prefix = re.compile('^ {0,%d}' % indent, re.MULTILINE)
+    return prefix.sub('', text)
+
+
+def to_utc_naive(value):
+    """Return an aware `datetime` as a naive one in UTC (naive = UTC)."""
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value
+
+
+def from_utc_naive(value):
+    """Return a naive `datetime` taken to be in UTC as an aware one."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=utc)
+    return value
+
+
+_XML_ILLEGAL = re.compile('[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff'
+                          '\ud800-\udfff]')
+_SURROGATES = re.compile('[\ud800-\udfff]')
+
+
+def replace_xml_illegal(text):
+    """Replace characters that XML 1.0 cannot carry with U+FFFD."""
+    return _XML_ILLEGAL.sub('\ufffd', text)
+
+
+def replace_surrogates(text):
+    """Replace lone surrogates (not encodable as UTF-8) with U+FFFD."""
+    return _SURROGATES.sub('\ufffd', text)
+
+
+def parse_iso_datetime(text):
+    """Parse an ISO 8601 date-time in UTC, with or without dashes, a
+    decimal fraction of a second or a trailing `Z` / `+00:00`.
+
+    :return: an aware `datetime` in UTC
+    :raise ValueError: when `text` is not such a date-time
+    """
+    match = _ISO_RE.match(text.strip())
+    if not match:
+        raise ValueError('Invalid date-time %r' % text)
+    year, month, day, hour, minute, second, fraction = match.groups()
+    micro = int(round(float('0.' + fraction) * 1000000)) if fraction else 0
+    value = datetime(int(year), int(month), int(day), int(hour),
+                     int(minute), int(second), min(micro, 999999), utc)
+    return value
+
+
+_ISO_RE = re.compile(r'(\d{4})-?(\d\d)-?(\d\d)T(\d\d):(\d\d):(\d\d)'
+                     r'(?:\.(\d+))?(?:Z|[+-]00:?00)?$')
+
+
+class NestingTooDeep(ValueError):
+    """A value nests lists/structs deeper than allowed."""
+
+
+def walk(value, convert, max_depth, depth=0):
+    """Rebuild `value`, passing every list, tuple and dict through and
+    every other value through `convert(value)`; dicts are first offered
+    to `convert` too, which returns `NotImplemented` to have them walked.
+
+    :raise NestingTooDeep: past `max_depth` levels of nesting
+    """
+    if isinstance(value, (list, tuple, dict)):
+        if depth >= max_depth:
+            raise NestingTooDeep('Values nest deeper than %d levels'
+                                 % max_depth)
+        if isinstance(value, dict):
+            converted = convert(value)
+            if converted is not NotImplemented:
+                return converted
+            return {key: walk(item, convert, max_depth, depth + 1)
+                    for key, item in value.items()}
+        return [walk(item, convert, max_depth, depth + 1) for item in value]
+    return convert(value)
+
+
+def request_content_type(req):
+    """The media type of the request's `Content-Type`, lower case."""
+    header = req.get_header('Content-Type') or ''
+    return header.split(';', 1)[0].strip().lower()
+
+
+def send_body(req, body, content_type, status=200):
+    """Send `body` (bytes) with an exact `Content-Length`; raises
+    `RequestDone` like `req.send`."""
+    req.send_response(status)
+    req.send_header('Content-Type', content_type + ';charset=utf-8')
+    req.send_header('Content-Length', len(body))
+    req.send_header('Cache-Control', 'no-cache')
+    req.end_headers()
+    if req.method != 'HEAD':
+        req.write(body)
+    raise RequestDone

@@ -1,0 +1,162 @@
+"""HTTP: routing RPC requests to a protocol, and the browsable listing."""
+
+import importlib.resources
+import re
+
+from trac.config import IntOption
+from trac.core import Component, ExtensionPoint, implements
+from trac.perm import PermissionError
+from trac.util.html import tag
+from trac.web.api import IRequestHandler, RequestDone
+from trac.web.chrome import INavigationContributor, ITemplateProvider, \
+                            add_stylesheet, web_context
+from trac.wiki.formatter import format_to_html
+
+from tracrpc.api import API_VERSION, InvalidRequest, IRPCProtocol, RPCError, \
+                        XMLRPCSystem, log_rpc_error
+from tracrpc.util import cleandoc_, request_content_type, send_body
+
+_PATH_RE = re.compile(r'/(?:login/)?([^/]+)/?$')
+
+
+class RPCWeb(Component):
+    """Answers RPC calls at `/rpc`, `/login/rpc` and each protocol's own
+    path (`/xmlrpc`, `/jsonrpc`, ...), and shows browsers the method
+    listing there."""
+
+    implements(INavigationContributor, IRequestHandler, ITemplateProvider)
+
+    protocols = ExtensionPoint(IRPCProtocol)
+
+    max_body_size = IntOption('rpc', 'max_body_size', 64 * 1024 * 1024,
+        """Largest request body, in bytes, accepted at the RPC URLs; a
+        larger one is answered with HTTP 413 without being read. Keep it
+        above `[attachment] max_size`, as attachments travel in the body
+        (base64 makes them a third larger).""")
+
+    # IRequestHandler
+
+    def match_request(self, req):
+        match = _PATH_RE.match(req.path_info)
+        return bool(match) and match.group(1) in self._path_items()
+
+    def process_request(self, req):
+        path_item = _PATH_RE.match(req.path_info).group(1)
+        content_type = request_content_type(req)
+        for protocol, matched in self._protocols_at(path_item):
+            if content_type.startswith(matched):
+                self._process_rpc(req, protocol, matched)
+        if req.method in ('GET', 'HEAD') or not content_type:
+            return self._render_listing(req)
+        self._send_plain(req, 415, "No protocol matching Content-Type '%s' "
+                                   "at path '%s'." % (content_type,
+                                                      req.path_info))
+
+    # INavigationContributor
+
+    def get_active_navigation_item(self, req):
+        return 'rpc'
+
+    def get_navigation_items(self, req):
+        if 'XML_RPC' in req.perm:
+            yield 'metanav', 'rpc', tag.a('API', href=req.href.rpc())
+
+    # ITemplateProvider
+
+    def get_htdocs_dirs(self):
+        return []
+
+    def get_templates_dirs(self):
+        return [str(importlib.resources.files('tracrpc') / 'templates')]
+
+    # Internal methods
+
+    def _path_items(self):
+        return {path_item for protocol in self.protocols
+                for path_item, content_type in protocol.rpc_match()}
+
+    def _protocols_at(self, path_item):
+        for protocol in self.protocols:
+            for item, content_type in protocol.rpc_match():
+                if item == path_item:
+                    yield protocol, content_type
+
+    def _process_rpc(self, req, protocol, content_type):
+        """Parse, check, call and answer; every failure becomes the
+        protocol's error response."""
+        self._check_body_size(req)
+        try:
+            req.rpc = protocol.parse_rpc_request(req, content_type)
+            if not isinstance(req.rpc.get('method'), str):
+                raise InvalidRequest('Invalid request: no method name')
+            if req.path_info.startswith('/login/') and \
+                    req.authname == 'anonymous':
+                raise RPCError('Authentication information not available. '
+                               'Configure HTTP authentication for the '
+                               '/login URLs.', code=403)
+            req.perm.require('XML_RPC')
+            result = XMLRPCSystem(self.env).call(req, req.rpc['method'],
+                                                 req.rpc.get('params'))
+            protocol.send_rpc_result(req, result)
+        except RequestDone:
+            raise
+        except Exception as e:
+            log_rpc_error(self.log, e)
+            protocol.send_rpc_error(req, e)
+
+    def _check_body_size(self, req):
+        length = req.get_header('Content-Length')
+        if length is None:
+            self._send_plain(req, 411, 'A Content-Length header is required.')
+        if not length.isdigit():
+            self._send_plain(req, 400, 'Invalid Content-Length header.')
+        if int(length) > self.max_body_size:
+            self._send_plain(req, 413, 'The request body exceeds the limit '
+                                       'of %d bytes.' % self.max_body_size)
+
+    def _send_plain(self, req, status, message):
+        # The body may be unread: the connection cannot be reused.
+        req.send_header('Connection', 'close')
+        send_body(req, message.encode('utf-8'), 'text/plain', status)
+
+    def _render_listing(self, req):
+        if req.path_info.startswith('/login/') and \
+                req.authname == 'anonymous':
+            raise PermissionError('XML_RPC')
+        req.perm.require('XML_RPC')
+        context = web_context(req)
+        data = {'rpc_version': '.'.join(map(str, API_VERSION)),
+                'protocols': self._protocol_docs(req, context),
+                'namespaces': self._namespaces(req, context)}
+        add_stylesheet(req, 'common/css/wiki.css')
+        return 'rpc.html', data, {}
+
+    def _protocol_docs(self, req, context):
+        docs = []
+        for protocol in self.protocols:
+            name, text = protocol.rpc_info()
+            urls = [(req.abs_href(item), req.abs_href('login', item), ctype)
+                    for item, ctype in protocol.rpc_match()]
+            docs.append({'name': name, 'urls': urls,
+                         'docs': self._wiki(context, text)})
+        return docs
+
+    def _namespaces(self, req, context):
+        grouped = {}
+        for method in XMLRPCSystem(self.env).all_methods(req):
+            grouped.setdefault(method.namespace, []).append(method)
+        return [{'name': name,
+                 'description': self._wiki(context,
+                                           type(methods[0].provider).__doc__),
+                 'methods': [self._method_docs(context, method)
+                             for method in methods]}
+                for name, methods in sorted(grouped.items())]
+
+    def _method_docs(self, context, method):
+        return {'name': method.name,
+                'signature': method.signature.splitlines(),
+                'help': self._wiki(context, method.description),
+                'permission': method.permission or 'By resource'}
+
+    def _wiki(self, context, text):
+        return format_to_html(self.env, context, cleandoc_(text))
