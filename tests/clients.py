@@ -1,0 +1,165 @@
+"""RPC clients for the tests, one per protocol, with a common face:
+`client.call(method, *args)` returns the result decoded to Python
+(`datetime` naive in UTC, `bytes` for binary) or raises `Fault`."""
+
+import base64
+import http.client
+import json
+import os
+import xmlrpc.client
+from datetime import datetime
+from urllib.parse import urlsplit
+
+PROTOCOLS = ['xmlrpc', 'jsonrpc']
+
+
+class Fault(Exception):
+    """An RPC error response, from either protocol."""
+
+    def __init__(self, code, message):
+        super().__init__('%s: %s' % (code, message))
+        self.code = code
+        self.message = message
+
+
+class Binary(bytes):
+    """Marks bytes sent as binary data in a call."""
+
+
+class Server(object):
+    """The test server: its URL, environment path and clients."""
+
+    def __init__(self, url, env_path):
+        self.url = url
+        self.env_path = env_path
+
+    def client(self, protocol, user='user', path='/login/rpc'):
+        client_class = XmlClient if protocol == 'xmlrpc' else JsonClient
+        return client_class(self.url, user, path)
+
+    def post(self, body, content_type, user=None, path='/login/rpc',
+             headers=None):
+        """POST raw bytes; return `(status, headers, body)`."""
+        return http_request(self.url, 'POST', path, body, user,
+                            dict({'Content-Type': content_type},
+                                 **(headers or {})))
+
+    def get(self, path, user=None, headers=None):
+        return http_request(self.url, 'GET', path, None, user, headers or {})
+
+    def env(self):
+        """Open the environment for checking what a call stored."""
+        from trac.env import Environment
+        return Environment(self.env_path)
+
+
+def auth_header(user):
+    token = base64.b64encode(('%s:%s' % (user, user)).encode()).decode()
+    return {'Authorization': 'Basic ' + token}
+
+
+def http_request(url, method, path, body, user, headers):
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port,
+                                            timeout=120)
+    try:
+        headers = dict(headers)
+        if user:
+            headers.update(auth_header(user))
+        connection.request(method, path, body, headers)
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        connection.close()
+
+
+class XmlClient(object):
+    protocol = 'xmlrpc'
+
+    def __init__(self, url, user, path):
+        parts = urlsplit(url)
+        credentials = '%s:%s@' % (user, user) if user else ''
+        self.proxy = xmlrpc.client.ServerProxy(
+            '%s://%s%s%s' % (parts.scheme, credentials, parts.netloc, path),
+            use_builtin_types=True)
+
+    def call(self, method, *args):
+        try:
+            return getattr(self.proxy, method)(*map(self._encode, args))
+        except xmlrpc.client.Fault as e:
+            raise Fault(e.faultCode, e.faultString)
+
+    def multicall(self, calls):
+        """`calls`: (method, args) pairs; the raw multicall result."""
+        signatures = [{'methodName': method,
+                       'params': [self._encode(arg) for arg in args]}
+                      for method, args in calls]
+        return self.call('system.multicall', signatures)
+
+    def _encode(self, value):
+        if isinstance(value, Binary):
+            return xmlrpc.client.Binary(bytes(value))
+        if isinstance(value, list):
+            return [self._encode(item) for item in value]
+        if isinstance(value, dict):
+            return {key: self._encode(item) for key, item in value.items()}
+        return value
+
+
+class JsonClient(object):
+    protocol = 'jsonrpc'
+
+    def __init__(self, url, user, path):
+        self.url = url
+        self.user = user
+        self.path = path
+
+    def request(self, payload):
+        """POST a JSON payload; return the decoded response (or None)."""
+        status, headers, body = http_request(
+            self.url, 'POST', self.path, json.dumps(payload).encode(),
+            self.user, {'Content-Type': 'application/json'})
+        if status == 204:
+            return None
+        assert status == 200, (status, body)
+        return json.loads(body, object_hook=decode_hint)
+
+    def call(self, method, *args):
+        response = self.request({'method': method, 'id': os.urandom(4).hex(),
+                                 'params': [encode(arg) for arg in args]})
+        return result_of(response)
+
+    def multicall(self, calls):
+        return self.call('system.multicall', *[
+            {'method': method, 'params': [encode(arg) for arg in args],
+             'id': index} for index, (method, args) in enumerate(calls)])
+
+
+def result_of(response):
+    if response['error'] is not None:
+        raise Fault(response['error']['code'], response['error']['message'])
+    return response['result']
+
+
+def encode(value):
+    """Python value -> JSON-RPC value with class hints."""
+    if isinstance(value, Binary):
+        return {'__jsonclass__': ['binary',
+                                  base64.b64encode(value).decode()]}
+    if isinstance(value, datetime):
+        return {'__jsonclass__': ['datetime', value.isoformat()]}
+    if isinstance(value, list):
+        return [encode(item) for item in value]
+    if isinstance(value, dict):
+        return {key: encode(item) for key, item in value.items()}
+    return value
+
+
+def decode_hint(obj):
+    hint = obj.get('__jsonclass__')
+    if hint is None:
+        return obj
+    kind, text = hint
+    if kind == 'datetime':
+        return datetime.strptime(text, '%Y-%m-%dT%H:%M:%S.%f')
+    return base64.b64decode(text)
