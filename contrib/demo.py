@@ -1,0 +1,57 @@
+"""Set up .venv, create a demo Trac environment and serve it:
+`python3 contrib/demo.py [--port 8000]`.
+
+The environment (demo-env/, sqlite) has TracXMLRPC enabled, Basic-auth
+users admin/admin (TRAC_ADMIN) and user/user, and XML_RPC granted to
+every authenticated user. Stop the server with Ctrl-C.
+"""
+
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bootstrap  # noqa: E402
+
+USAGE = """
+TracXMLRPC demo is running (Ctrl-C stops it).
+
+  Trac:               {url}/
+  API listing:        {url}/login/rpc   (log in as user/user)
+  XML-RPC endpoint:   {url}/login/xmlrpc
+  JSON-RPC endpoint:  {url}/login/jsonrpc
+
+Try, in another shell:
+
+  python3 -c "import xmlrpc.client; s = xmlrpc.client.ServerProxy('http://user:user@127.0.0.1:{port}/login/rpc'); print(s.system.getAPIVersion()); print(s.ticket.create('First ticket', 'Made over XML-RPC'))"
+
+  curl -s -u user:user -H 'Content-Type: application/json' -d '{{"method": "system.listMethods", "id": 1}}' {url}/login/rpc
+"""
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument('--port', type=int, default=8000)
+    parser.add_argument('--path', default=os.path.join(bootstrap.ROOT,
+                                                       'demo-env'))
+    args = parser.parse_args()
+    import tracenv
+    env_path = os.path.join(args.path, 'trac')
+    htpasswd = os.path.join(args.path, 'htpasswd')
+    if not os.path.exists(env_path):
+        os.makedirs(args.path, exist_ok=True)
+        tracenv.create_environment(env_path).shutdown()
+        tracenv.write_htpasswd(htpasswd, tracenv.USERS)
+    process = tracenv.start_tracd(env_path, htpasswd, args.port)
+    url = 'http://127.0.0.1:%d' % args.port
+    print(USAGE.format(url=url, port=args.port), flush=True)
+    try:
+        process.wait()
+    except KeyboardInterrupt:
+        process.terminate()
+        process.wait()
+
+
+if __name__ == '__main__':
+    bootstrap.reexec_in_venv(os.path.abspath(__file__), 'json')
+    main()

@@ -1,0 +1,110 @@
+"""Attachments of any resource, with the web UI's rules: per-resource
+ATTACHMENT_* permissions, `[attachment] max_size`, the
+`IAttachmentManipulator`s and Trac's filename normalisation.
+
+Shared by the ticket and wiki providers.
+"""
+
+import io
+
+from trac.attachment import Attachment, AttachmentModule
+from trac.core import TracError
+from trac.resource import ResourceNotFound, resource_exists
+from trac.util import normalize_filename
+from trac.util.text import pretty_size
+
+from tracrpc.api import Binary
+
+
+def list_attachments(env, req, parent):
+    """The attachments of resource `parent` the user may see."""
+    return [attachment for attachment
+            in Attachment.select(env, parent.realm, parent.id)
+            if 'ATTACHMENT_VIEW' in req.perm(attachment.resource)]
+
+
+def get_attachment(env, req, parent, filename):
+    """The content of attachment `filename` of `parent`, as `Binary`."""
+    attachment = Attachment(env, parent.realm, parent.id, filename)
+    req.perm(attachment.resource).require('ATTACHMENT_VIEW')
+    with attachment.open() as fileobj:
+        return Binary(fileobj.read())
+
+
+def put_attachment(env, req, parent, filename, description, data, replace,
+                   author=None):
+    """Store `data` as attachment `filename` of `parent`, as the web
+    UI's upload form does; with `replace`, an attachment of the same
+    name is replaced (needs ATTACHMENT_DELETE), otherwise Trac picks a
+    free name. Return the stored file name."""
+    if not isinstance(data, Binary):
+        raise TracError('The attachment content must be binary data '
+                        '(base64)')
+    filename = _plain_filename(filename)
+    attachment = Attachment(env, parent.realm, parent.id)
+    req.perm(attachment.resource).require('ATTACHMENT_CREATE')
+    _check_parent_exists(env, parent)
+    size = len(data.data)
+    max_size = AttachmentModule(env).max_size
+    if 0 <= max_size < size:
+        raise TracError('Maximum attachment size: %s (%d bytes); "%s" has '
+                        '%d bytes' % (pretty_size(max_size), max_size,
+                                      filename, size))
+    if size == 0:
+        raise TracError("Can't upload empty file")
+    attachment.filename = filename
+    attachment.description = description or ''
+    attachment.author = author or req.authname
+    _validate(env, req, attachment)
+    if replace:
+        _delete_existing(env, req, attachment, filename)
+    attachment.insert(filename, io.BytesIO(data.data), size)
+    return attachment.filename
+
+
+def delete_attachment(env, req, parent, filename):
+    attachment = Attachment(env, parent.realm, parent.id, filename)
+    req.perm(attachment.resource).require('ATTACHMENT_DELETE')
+    attachment.delete()
+
+
+def attachment_info(attachment):
+    """`[filename, description, size, time, author]`."""
+    return [attachment.filename, attachment.description, attachment.size,
+            attachment.date, attachment.author]
+
+
+def _plain_filename(filename):
+    filename = normalize_filename(filename or '')
+    if filename in ('', '.', '..'):
+        raise TracError('Invalid attachment file name')
+    return filename
+
+
+def _check_parent_exists(env, parent):
+    if not resource_exists(env, parent):
+        raise ResourceNotFound('%s %s does not exist'
+                               % (parent.realm.capitalize(), parent.id))
+
+
+def _validate(env, req, attachment):
+    problems = []
+    for manipulator in AttachmentModule(env).manipulators:
+        for field, message in manipulator.validate_attachment(req,
+                                                              attachment):
+            problems.append('%s: %s' % (field, message) if field
+                            else message)
+    if problems:
+        raise TracError('Invalid attachment: %s' % '; '.join(problems))
+
+
+def _delete_existing(env, req, attachment, filename):
+    try:
+        old = Attachment(env, attachment.resource(id=filename))
+    except ResourceNotFound:
+        return
+    req.perm(old.resource).require('ATTACHMENT_DELETE')
+    if not attachment.description.strip() and old.description:
+        attachment.description = old.description
+    old.delete()
+

@@ -1,0 +1,672 @@
+"""The `ticket` namespaces: tickets, their attachments and workflow, and
+the ticket models (components, versions, milestones, enums, statuses).
+
+Every write takes the web UI's path: the same permission checks, the
+workflow controllers, Trac's field validation and every
+`ITicketManipulator`, and `NotificationSystem` for mail.
+"""
+
+from contextlib import contextmanager
+from datetime import datetime
+from html.parser import HTMLParser
+
+from trac.core import TracError
+from trac.notification.api import NotificationSystem
+from trac.resource import Resource, ResourceNotFound
+from trac.ticket import model
+from trac.ticket.api import TicketSystem
+from trac.ticket.notification import TicketChangeEvent
+from trac.ticket.query import Query
+from trac.ticket.web_ui import TicketModule
+from trac.util.datefmt import datetime_now, parse_date, user_time, utc
+from trac.util.html import plaintext
+from trac.web.api import _RequestArgs
+
+from tracrpc import attachments
+from tracrpc.api import AbstractRPCHandler, Binary, InvalidParams, \
+                        expose_rpc
+from tracrpc.util import exception_to_unicode, to_utimestamp
+
+__all__ = ['TicketRPC', 'StatusRPC', 'ComponentRPC', 'VersionRPC',
+           'MilestoneRPC', 'TypeRPC', 'ResolutionRPC', 'PriorityRPC',
+           'SeverityRPC']
+
+#: Attributes that are never ticket fields: the workflow action, the
+#: change token and the action controls' inputs (`action_*`).
+_CONTROL_PREFIX = 'action_'
+
+
+class TicketCollision(TracError):
+    """The ticket changed since the client read its `_ts`."""
+    code = 409
+
+
+class TicketRPC(AbstractRPCHandler):
+    """Tickets: query, read, create and update them (through the workflow,
+    as the web UI does), their change log and attachments.
+
+    `ticket.get` returns `[id, time_created, time_changed, attributes]`;
+    `attributes['_ts']` is a change token: send it back in
+    `ticket.update` and the update is refused if somebody changed the
+    ticket in between."""
+
+    def xmlrpc_namespace(self):
+        return 'ticket'
+
+    # Reading
+
+    @expose_rpc(None, list)
+    @expose_rpc(None, list, str)
+    def query(self, req, qstr='status!=closed'):
+        """Return the ids of the tickets matching a query in Trac's query
+        language, e.g. `status!=closed&owner=joe&order=priority`.
+
+        Results are paged like the web UI's query (`[query] items_per_page`,
+        100 by default): use `max=N` for the page size and `page=N` to walk
+        the pages; `max=0` returns all tickets at once. Tickets you may not
+        see are left out."""
+        query = Query.from_string(self.env, qstr)
+        return [row['id'] for row in query.execute(req)
+                if 'TICKET_VIEW' in req.perm('ticket', row['id'])]
+
+    @expose_rpc(None, list, datetime)
+    def getRecentChanges(self, req, since):
+        """Return the ids of the tickets changed since the given date-time
+        (UTC) that you may see."""
+        return [tid for tid, in self.env.db_query(
+                    "SELECT id FROM ticket WHERE changetime >= %s",
+                    (to_utimestamp(since),))
+                if 'TICKET_VIEW' in req.perm('ticket', tid)]
+
+    @expose_rpc(None, list, int)
+    def get(self, req, id):
+        """Return a ticket as `[id, time_created, time_changed, attributes]`.
+
+        `attributes` holds every field, custom fields included, and `_ts`,
+        the change token to pass back to `ticket.update`."""
+        ticket = self._ticket(req, id)
+        return self._ticket_info(ticket)
+
+    @expose_rpc(None, list, int)
+    def getActions(self, req, id):
+        """Return the workflow actions you may perform on a ticket, as
+        `[[action, label, hints, [[input_name, value, [options]], ...]], ...]`.
+
+        Pass the action as `attributes['action']` to `ticket.update`, and
+        each input (e.g. `action_resolve_resolve_resolution`) as another
+        attribute. `options` is empty for free-text inputs."""
+        ticket = self._ticket(req, id)
+        return [self._action_info(req, ticket, action)
+                for action in TicketSystem(self.env)
+                              .get_available_actions(req, ticket)]
+
+    @expose_rpc(None, list, int)
+    def getAvailableActions(self, req, id):
+        """Deprecated: use `ticket.getActions`. Return the names of the
+        workflow actions you may perform on a ticket."""
+        ticket = self._ticket(req, id)
+        return TicketSystem(self.env).get_available_actions(req, ticket)
+
+    @expose_rpc(None, list, int)
+    @expose_rpc(None, list, int, datetime)
+    def changeLog(self, req, id, when=None):
+        """Return the changes of a ticket (or only those made at `when`),
+        as `[[time, author, field, old_value, new_value, permanent], ...]`;
+        comments appear as field `comment`."""
+        ticket = self._ticket(req, id)
+        return [list(change) for change in ticket.get_changelog(when)]
+
+    @expose_rpc('TICKET_VIEW', list)
+    def getTicketFields(self, req):
+        """Return the ticket fields, custom ones included, as dicts with
+        `name`, `type`, `label` and, where they apply, `options`,
+        `value` (the default), `optional`, `custom`."""
+        return [dict(field) for field
+                in TicketSystem(self.env).get_ticket_fields()]
+
+    # Writing
+
+    @expose_rpc('TICKET_CREATE', int, str, str)
+    @expose_rpc('TICKET_CREATE', int, str, str, dict)
+    @expose_rpc('TICKET_CREATE', int, str, str, dict, bool)
+    @expose_rpc('TICKET_CREATE', int, str, str, dict, bool, datetime)
+    def create(self, req, summary, description, attributes=None,
+               notify=False, when=None):
+        """Create a ticket and return its id.
+
+        `attributes` sets other fields (`type`, `priority`, `owner`,
+        custom fields, ...); unknown names are ignored. The workflow's
+        create action runs as in the web UI (choose another with
+        `attributes['action']`), then Trac's validation and the
+        installed ticket manipulators: their messages come back as the
+        error. The reporter is you, unless you are anonymous or hold
+        TICKET_ADMIN and give `attributes['reporter']`. `when` (the
+        creation time) is honoured for TICKET_ADMIN only. With `notify`
+        the usual ticket mail is sent."""
+        attributes = attributes or {}
+        ticket = model.Ticket(self.env)
+        with _request_args(req, attributes):
+            self._populate(req, ticket, attributes)
+            ticket['summary'] = summary
+            ticket['description'] = description
+            ticket['reporter'] = self._author(
+                req, attributes.get('reporter'), 'TICKET_ADMIN')
+            action = self._apply_workflow(req, ticket,
+                                          attributes.get('action'), True)
+            self._validate(req, ticket, None)
+            controllers = _controllers(req, ticket, action)
+            ticket.insert(when=self._when(req, when))
+            for controller in controllers:
+                controller.apply_action_side_effects(req, ticket, action)
+        if notify:
+            self._notify(TicketChangeEvent('created', ticket, ticket['time'],
+                                           req.authname))
+        return ticket.id
+
+    @expose_rpc(None, list, int, str)
+    @expose_rpc(None, list, int, str, dict)
+    @expose_rpc(None, list, int, str, dict, bool)
+    @expose_rpc(None, list, int, str, dict, bool, str)
+    @expose_rpc(None, list, int, str, dict, bool, str, datetime)
+    def update(self, req, id, comment, attributes=None, notify=False,
+               author='', when=None):
+        """Change a ticket and/or add a comment; return the ticket as
+        `ticket.get` does.
+
+        With `attributes['action']` (see `ticket.getActions`) the change
+        goes through the workflow exactly as in the web UI: the action
+        must be available to you, its inputs are taken from the
+        attributes, and `status`/`resolution` are set by the workflow.
+        Without an action the given fields, `status` and `resolution`
+        included, are set directly (TICKET_MODIFY).
+
+        Pass `attributes['_ts']` from `ticket.get`: if the ticket changed
+        since, nothing is saved and the error says so (code 409). Trac's
+        validation and the ticket manipulators run as in the web UI.
+        `author` and `when` are honoured for TICKET_ADMIN only. With
+        `notify` the usual ticket mail is sent."""
+        attributes = attributes or {}
+        ticket = self._ticket(req, id)
+        token = attributes.get('_ts')
+        with _request_args(req, attributes):
+            action = attributes.get('action')
+            if action:
+                self._populate(req, ticket, attributes)
+                self._apply_workflow(req, ticket, action, False)
+            else:
+                self._populate(req, ticket, attributes, direct=True)
+            self._check_change_permissions(req, ticket, comment,
+                                           direct=not action)
+            self._validate(req, ticket, comment)
+            controllers = _controllers(req, ticket, action) if action else []
+            author = self._author(req, author, 'TICKET_ADMIN')
+            when = self._when(req, when) or datetime_now(utc)
+            saved = self._save(ticket, token, author, comment, when)
+            for controller in controllers:
+                controller.apply_action_side_effects(req, ticket, action)
+        if saved and notify:
+            self._notify(TicketChangeEvent('changed', ticket, when, author,
+                                           comment))
+        return self._ticket_info(model.Ticket(self.env, ticket.id))
+
+    @expose_rpc(None, int, int)
+    def delete(self, req, id):
+        """Delete a ticket (TICKET_ADMIN). Returns 0."""
+        ticket = self._ticket(req, id)
+        req.perm(ticket.resource).require('TICKET_ADMIN')
+        ticket.delete()
+        return 0
+
+    # Attachments
+
+    @expose_rpc(None, list, int)
+    def listAttachments(self, req, ticket):
+        """Return the attachments of a ticket as
+        `[[filename, description, size, time, author], ...]`."""
+        parent = self._ticket(req, ticket).resource
+        return [attachments.attachment_info(attachment) for attachment
+                in attachments.list_attachments(self.env, req, parent)]
+
+    @expose_rpc(None, Binary, int, str)
+    def getAttachment(self, req, ticket, filename):
+        """Return the content of a ticket attachment."""
+        parent = self._ticket(req, ticket).resource
+        return attachments.get_attachment(self.env, req, parent, filename)
+
+    @expose_rpc(None, str, int, str, str, Binary)
+    @expose_rpc(None, str, int, str, str, Binary, bool)
+    def putAttachment(self, req, ticket, filename, description, data,
+                      replace=True):
+        """Attach a file to a ticket and return the name it was stored
+        under. The name is reduced to a plain file name; with `replace`
+        (the default) an attachment of that name is replaced, otherwise
+        Trac picks a free name. `[attachment] max_size` and the
+        attachment manipulators apply as in the web UI."""
+        parent = self._ticket(req, ticket).resource
+        return attachments.put_attachment(self.env, req, parent, filename,
+                                          description, data, replace)
+
+    @expose_rpc(None, bool, int, str)
+    def deleteAttachment(self, req, ticket, filename):
+        """Delete a ticket attachment (ATTACHMENT_DELETE). Returns true."""
+        parent = self._ticket(req, ticket).resource
+        attachments.delete_attachment(self.env, req, parent, filename)
+        return True
+
+    # Internal methods
+
+    def _ticket(self, req, id):
+        """The ticket `id`, after checking TICKET_VIEW on it."""
+        if not model.Ticket.id_is_valid(id):
+            raise ResourceNotFound('Ticket %s does not exist.' % id,
+                                   'Invalid ticket number')
+        req.perm('ticket', id).require('TICKET_VIEW')
+        return model.Ticket(self.env, id)
+
+    def _ticket_info(self, ticket):
+        values = dict(ticket.values)
+        values['_ts'] = str(to_utimestamp(ticket['changetime']))
+        return [ticket.id, ticket['time'], ticket['changetime'], values]
+
+    def _action_info(self, req, ticket, action):
+        labels, hints, inputs = [], [], []
+        for controller in _controllers(req, ticket, action):
+            label, widget, hint = \
+                controller.render_ticket_action_control(req, ticket, action)
+            labels.append(plaintext(str(label), keeplinebreaks=False))
+            if hint:
+                hints.append(plaintext(str(hint), keeplinebreaks=False))
+            inputs.extend(_form_inputs(str(widget)))
+        return [action, labels[0] if labels else action, '. '.join(hints),
+                inputs]
+
+    def _populate(self, req, ticket, attributes, direct=False):
+        """Set the fields named in `attributes`; `direct` lets `status`
+        and `resolution` through (updates without a workflow action)."""
+        protected = {'time', 'changetime'} if direct \
+                    else set(model.Ticket.protected_fields)
+        fields = {field['name']: field for field in ticket.fields}
+        for name, value in attributes.items():
+            if name in ('action', '_ts', 'id') or \
+                    name.startswith(_CONTROL_PREFIX):
+                continue
+            if name not in fields or name in protected:
+                self.log.info("ticket RPC: ignoring attribute '%s'", name)
+                continue
+            ticket[name] = self._field_value(req, fields[name], value)
+
+    def _field_value(self, req, field, value):
+        if isinstance(value, (list, dict, Binary)):
+            raise InvalidParams('Invalid params: attribute "%s" must be a '
+                                'string, not %s' % (field['name'],
+                                                    type(value).__name__))
+        if field['type'] == 'time':
+            if isinstance(value, datetime) or not value:
+                return value or None
+            return user_time(req, parse_date, str(value))
+        if value is None:
+            return ''
+        if isinstance(value, bool):
+            return '1' if value else '0'
+        if isinstance(value, datetime):
+            return value.isoformat()
+        return str(value)
+
+    def _apply_workflow(self, req, ticket, action, default_first):
+        """Run the workflow `action` (for a new ticket: the first
+        available one when none is given); return the action."""
+        actions = TicketSystem(self.env).get_available_actions(req, ticket)
+        if not action and default_first:
+            action = actions[0] if actions else None
+            if not action:
+                return None
+        if action not in actions:
+            raise TracError('Action "%s" is not available. Valid actions: %s'
+                            % (action, ', '.join(actions) or 'none'))
+        changes, problems = TicketModule(self.env).get_ticket_changes(
+            req, ticket, action)
+        if problems:
+            raise TracError('The workflow is misconfigured: %s'
+                            % ' '.join(problems))
+        for name, change in changes.items():
+            ticket[name] = change['new']
+        return action
+
+    def _check_change_permissions(self, req, ticket, comment, direct):
+        """The web UI's rules for who may change what."""
+        perm = req.perm(ticket.resource)
+        changed = set(ticket._old)
+        if direct and changed & {'status', 'resolution'}:
+            perm.require('TICKET_MODIFY')
+        changed -= {'status', 'resolution'}
+        if 'description' in changed:
+            perm.require('TICKET_EDIT_DESCRIPTION')
+        if 'reporter' in changed:
+            perm.require('TICKET_ADMIN')
+        if changed - {'description', 'reporter'}:
+            perm.require('TICKET_CHGPROP')
+        if comment:
+            perm.require('TICKET_APPEND')
+
+    def _validate(self, req, ticket, comment):
+        """Trac's field validation and the ticket manipulators; their
+        messages become the error."""
+        problems = []
+        for manipulator in TicketModule(self.env).ticket_manipulators:
+            if ticket.exists and hasattr(manipulator, 'validate_comment'):
+                problems.extend('The ticket comment is invalid: %s' % message
+                                for message
+                                in manipulator.validate_comment(req, comment))
+            for field, message in manipulator.validate_ticket(req, ticket):
+                problems.append('The ticket field "%s" is invalid: %s'
+                                % (field, message) if field else message)
+        if problems:
+            raise TracError('; '.join(str(problem) for problem in problems))
+
+    def _save(self, ticket, token, author, comment, when):
+        """Save the changes if `token` still matches the ticket's change
+        time; the check and the save are one transaction."""
+        if not ticket._old and not (comment or '').strip():
+            return False
+        if token is not None:
+            try:
+                token = int(token)
+            except ValueError:
+                raise InvalidParams('Invalid params: "_ts" must be the '
+                                    'token returned by ticket.get')
+        with self.env.db_transaction as db:
+            if token is not None:
+                cursor = db.cursor()
+                cursor.execute("UPDATE ticket SET changetime=%s "
+                               "WHERE id=%s AND changetime=%s",
+                               (to_utimestamp(when), ticket.id, token))
+                if cursor.rowcount != 1:
+                    raise TicketCollision(
+                        'Ticket #%s has been modified since you read it '
+                        '(its _ts changed); nothing was saved. Read it '
+                        'again and retry.' % ticket.id)
+            ticket.save_changes(author, comment, when=when)
+        return True
+
+    def _author(self, req, requested, admin_action):
+        """Who the change is recorded for: the caller, unless anonymous
+        (who may name themselves, as in the web UI) or holding
+        `admin_action`."""
+        if requested and (req.authname == 'anonymous' or
+                          admin_action in req.perm):
+            return requested
+        return req.authname
+
+    def _when(self, req, when):
+        return when if when and 'TICKET_ADMIN' in req.perm else None
+
+    def _notify(self, event):
+        try:
+            NotificationSystem(self.env).notify(event)
+        except Exception as e:
+            self.log.error("Failure sending notification for ticket #%s: %s",
+                           event.target.id,
+                           exception_to_unicode(e, traceback=True))
+
+
+@contextmanager
+def _request_args(req, attributes):
+    """Let workflow controllers read the attributes as form fields, as
+    they do in the web UI, for the duration of one call (a multicall
+    runs several on one request)."""
+    saved = req.args
+    req.args = _RequestArgs((name, value if isinstance(value, str)
+                             else str(value))
+                            for name, value in attributes.items()
+                            if value is not None)
+    try:
+        yield
+    finally:
+        req.args = saved
+
+
+def _controllers(req, ticket, action):
+    """The workflow controllers that handle `action` on `ticket`."""
+    return [controller for controller
+            in TicketSystem(ticket.env).action_controllers
+            if action in [name for weight, name
+                          in controller.get_ticket_actions(req, ticket) or []]]
+
+
+class _InputCollector(HTMLParser):
+    """Collects `[name, value, [options]]` of the inputs and selects in
+    an action control's HTML."""
+
+    def __init__(self):
+        super().__init__()
+        self.inputs = []
+        self._select = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == 'input' and attrs.get('name') and \
+                attrs.get('type') not in ('hidden', 'submit', 'button'):
+            self.inputs.append([attrs['name'], attrs.get('value') or '', []])
+        elif tag == 'select' and attrs.get('name'):
+            self._select = [attrs['name'], '', []]
+            self.inputs.append(self._select)
+        elif tag == 'option' and self._select is not None:
+            value = attrs.get('value', '')
+            self._select[2].append(value)
+            if 'selected' in attrs or not self._select[1]:
+                self._select[1] = value
+
+    def handle_endtag(self, tag):
+        if tag == 'select':
+            self._select = None
+
+
+def _form_inputs(html):
+    collector = _InputCollector()
+    collector.feed(html)
+    collector.close()
+    return collector.inputs
+
+
+# -- Ticket models -------------------------------------------------------
+
+class _ModelRPC(AbstractRPCHandler):
+    """Shared by `ticket.component`, `ticket.version` and
+    `ticket.milestone`: `model_class` is the Trac model, `fields` maps
+    attribute names to kinds (`'text'` or `'time'`)."""
+
+    abstract = True
+    model_class = None
+    fields = {}
+
+    @expose_rpc('TICKET_VIEW', list)
+    def getAll(self, req):
+        """Return the names of all entries."""
+        return [entry.name for entry in self.model_class.select(self.env)]
+
+    @expose_rpc('TICKET_VIEW', dict, str)
+    def get(self, req, name):
+        """Return an entry as a struct (unset dates are `0`)."""
+        entry = self.model_class(self.env, name)
+        info = {'name': entry.name}
+        for attribute, kind in self.fields.items():
+            value = getattr(entry, attribute)
+            info[attribute] = (value or 0) if kind == 'time' \
+                              else (value or '')
+        return info
+
+    @expose_rpc('TICKET_ADMIN', int, str, dict)
+    def create(self, req, name, attributes):
+        """Create an entry from a struct of its attributes. Returns 0."""
+        entry = self.model_class(self.env)
+        entry.name = name
+        self._set_attributes(entry, attributes)
+        entry.insert()
+        return 0
+
+    @expose_rpc('TICKET_ADMIN', int, str, dict)
+    def update(self, req, name, attributes):
+        """Change an entry; `attributes['name']` renames it. Returns 0."""
+        entry = self.model_class(self.env, name)
+        if attributes.get('name'):
+            entry.name = attributes['name']
+        self._set_attributes(entry, attributes)
+        entry.update()
+        return 0
+
+    @expose_rpc('TICKET_ADMIN', int, str)
+    def delete(self, req, name):
+        """Delete an entry. Returns 0."""
+        self.model_class(self.env, name).delete()
+        return 0
+
+    def _set_attributes(self, entry, attributes):
+        for attribute, kind in self.fields.items():
+            if attribute not in attributes:
+                continue
+            value = attributes[attribute]
+            if kind == 'time':
+                if value and not isinstance(value, datetime):
+                    raise InvalidParams('Invalid params: "%s" must be a '
+                                        'date-time or 0' % attribute)
+                value = value or None
+            elif not isinstance(value, str):
+                raise InvalidParams('Invalid params: "%s" must be a string'
+                                    % attribute)
+            setattr(entry, attribute, value)
+
+
+class ComponentRPC(_ModelRPC):
+    """Ticket components: `{name, owner, description}`."""
+
+    model_class = model.Component
+    fields = {'owner': 'text', 'description': 'text'}
+
+    def xmlrpc_namespace(self):
+        return 'ticket.component'
+
+
+class VersionRPC(_ModelRPC):
+    """Versions: `{name, time, description}`; `time` is the release date
+    (`0` when unset)."""
+
+    model_class = model.Version
+    fields = {'time': 'time', 'description': 'text'}
+
+    def xmlrpc_namespace(self):
+        return 'ticket.version'
+
+
+class MilestoneRPC(_ModelRPC):
+    """Milestones: `{name, due, completed, description}`; unset dates are
+    `0`."""
+
+    model_class = model.Milestone
+    fields = {'due': 'time', 'completed': 'time', 'description': 'text'}
+
+    def xmlrpc_namespace(self):
+        return 'ticket.milestone'
+
+
+class _EnumRPC(AbstractRPCHandler):
+    """Shared by the enum namespaces: `model_class` is the Trac enum."""
+
+    abstract = True
+    model_class = None
+
+    @expose_rpc('TICKET_VIEW', list)
+    def getAll(self, req):
+        """Return the names of all values, in their order."""
+        return [entry.name for entry in self.model_class.select(self.env)]
+
+    @expose_rpc('TICKET_VIEW', str, str)
+    def get(self, req, name):
+        """Return the position (its `value`) of an entry."""
+        return self.model_class(self.env, name).value
+
+    @expose_rpc('TICKET_ADMIN', int, str, str)
+    def create(self, req, name, value):
+        """Create an entry at position `value`. Returns 0."""
+        entry = self.model_class(self.env)
+        entry.name = name
+        entry.value = value
+        entry.insert()
+        return 0
+
+    @expose_rpc('TICKET_ADMIN', int, str, str)
+    def update(self, req, name, value):
+        """Move an entry to position `value`. Returns 0."""
+        entry = self.model_class(self.env, name)
+        entry.value = value
+        entry.update()
+        return 0
+
+    @expose_rpc('TICKET_ADMIN', int, str)
+    def delete(self, req, name):
+        """Delete an entry. Returns 0."""
+        self.model_class(self.env, name).delete()
+        return 0
+
+
+class TypeRPC(_EnumRPC):
+    """Ticket types."""
+    model_class = model.Type
+
+    def xmlrpc_namespace(self):
+        return 'ticket.type'
+
+
+class ResolutionRPC(_EnumRPC):
+    """Ticket resolutions."""
+    model_class = model.Resolution
+
+    def xmlrpc_namespace(self):
+        return 'ticket.resolution'
+
+
+class PriorityRPC(_EnumRPC):
+    """Ticket priorities."""
+    model_class = model.Priority
+
+    def xmlrpc_namespace(self):
+        return 'ticket.priority'
+
+
+class SeverityRPC(_EnumRPC):
+    """Ticket severities."""
+    model_class = model.Severity
+
+    def xmlrpc_namespace(self):
+        return 'ticket.severity'
+
+
+class StatusRPC(AbstractRPCHandler):
+    """Ticket statuses, as defined by the active workflow."""
+
+    def xmlrpc_namespace(self):
+        return 'ticket.status'
+
+    @expose_rpc('TICKET_VIEW', list)
+    def getAll(self, req):
+        """Return every status the workflow knows."""
+        return sorted(TicketSystem(self.env).get_all_status())
+
+    @expose_rpc('TICKET_VIEW', int, str)
+    def get(self, req, name):
+        """Deprecated no-op (statuses come from the workflow). Returns 0."""
+        return 0
+
+    @expose_rpc('TICKET_ADMIN', int, str, str)
+    def create(self, req, name, value):
+        """Deprecated no-op: configure `[ticket-workflow]`. Returns 0."""
+        return 0
+
+    @expose_rpc('TICKET_ADMIN', int, str, str)
+    def update(self, req, name, value):
+        """Deprecated no-op: configure `[ticket-workflow]`. Returns 0."""
+        return 0
+
+    @expose_rpc('TICKET_ADMIN', int, str)
+    def delete(self, req, name):
+        """Deprecated no-op: configure `[ticket-workflow]`. Returns 0."""
+        return 0
