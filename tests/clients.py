@@ -22,6 +22,16 @@ class Fault(Exception):
         self.message = message
 
 
+def fault_of(client, method, *args):
+    """Call `method`; return the `Fault` it must raise."""
+    try:
+        result = client.call(method, *args)
+    except Fault as fault:
+        return fault
+    raise AssertionError('%s returned %r instead of failing'
+                         % (method, result))
+
+
 class Binary(bytes):
     """Marks bytes sent as binary data in a call."""
 

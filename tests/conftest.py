@@ -6,6 +6,7 @@ directory and starts tracd with Basic auth on a free port. Tests talk to
 it over HTTP with `xmlrpc.client` and JSON, through `clients.py`.
 """
 
+import email
 import os
 import shutil
 import sys
@@ -48,11 +49,56 @@ def build_environment(path, dburi='sqlite:db/trac.db', config=()):
     return path
 
 
+class MailSink(object):
+    """An SMTP server on a free port keeping every message it gets."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.content)
+        self.messages.append((list(envelope.rcpt_tos), message))
+        return '250 OK'
+
+
 @pytest.fixture(scope='session')
-def server(tmp_path_factory):
+def mail_sink():
+    from aiosmtpd.controller import Controller
+    sink = MailSink()
+    controller = Controller(sink, hostname='127.0.0.1',
+                            port=tracenv.free_port())
+    controller.start()
+    sink.port = controller.port
+    yield sink
+    controller.stop()
+
+
+def environment_config(mail_port):
+    """trac.ini settings of the test environment."""
+    return [('notification', 'smtp_enabled', 'true'),
+            ('notification', 'smtp_server', '127.0.0.1'),
+            ('notification', 'smtp_port', str(mail_port)),
+            ('notification', 'smtp_from', 'trac@example.org'),
+            ('notification', 'smtp_always_cc', 'watcher@example.org'),
+            ('attachment', 'max_size', '100000'),
+            ('ticket', 'max_summary_size', '200'),
+            ('ticket', 'max_comment_size', '1000'),
+            ('ticket-custom', 'estimate', 'text'),
+            ('ticket-custom', 'level', 'select'),
+            ('ticket-custom', 'level.options', 'low|medium|high'),
+            ('ticket-custom', 'level.value', 'low'),
+            ('ticket-custom', 'due_on', 'time'),
+            ('trac', 'permission_policies',
+             'SecretTicketPolicy, DefaultWikiPolicy, DefaultTicketPolicy, '
+             'DefaultPermissionPolicy, LegacyAttachmentPolicy')]
+
+
+@pytest.fixture(scope='session')
+def server(tmp_path_factory, mail_sink):
     """A running tracd serving a fresh environment."""
     root = tmp_path_factory.mktemp('trac')
-    env_path = build_environment(str(root / 'env'))
+    env_path = build_environment(str(root / 'env'),
+                                 config=environment_config(mail_sink.port))
     htpasswd = str(root / 'htpasswd')
     tracenv.write_htpasswd(htpasswd, {name: name for name in TEST_USERS})
     port = tracenv.free_port()

@@ -7,7 +7,7 @@ workflow controllers, Trac's field validation and every
 """
 
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from html.parser import HTMLParser
 
 from trac.core import TracError
@@ -110,11 +110,21 @@ class TicketRPC(AbstractRPCHandler):
     @expose_rpc(None, list, int)
     @expose_rpc(None, list, int, datetime)
     def changeLog(self, req, id, when=None):
-        """Return the changes of a ticket (or only those made at `when`),
-        as `[[time, author, field, old_value, new_value, permanent], ...]`;
-        comments appear as field `comment`."""
+        """Return the changes of a ticket as
+        `[[time, author, field, old_value, new_value, permanent], ...]`;
+        comments appear as field `comment`.
+
+        With `when`, only the change made at that time: a time without
+        fraction of a second (as XML-RPC sends it) matches the whole
+        second."""
         ticket = self._ticket(req, id)
-        return [list(change) for change in ticket.get_changelog(when)]
+        changes = ticket.get_changelog()
+        if when is not None:
+            until = when + timedelta(seconds=1) if not when.microsecond \
+                    else when + timedelta(microseconds=1)
+            changes = [change for change in changes
+                       if when <= change[0] < until]
+        return [list(change) for change in changes]
 
     @expose_rpc('TICKET_VIEW', list)
     def getTicketFields(self, req):
