@@ -1,0 +1,288 @@
+"""The `wiki` namespace: a superset of WikiRPC v2 on Trac's wiki, with the
+web UI's permissions, manipulators and rendering."""
+
+from datetime import datetime
+from html.parser import HTMLParser
+from urllib.parse import unquote, urlsplit
+
+from trac.core import TracError
+from trac.resource import ResourceNotFound
+from trac.web.chrome import web_context
+from trac.wiki.api import WikiSystem, validate_page_name
+from trac.wiki.formatter import format_to_html
+from trac.wiki.model import WikiPage
+from trac.wiki.web_ui import WikiModule
+
+from tracrpc import attachments
+from tracrpc.api import AbstractRPCHandler, Binary, InvalidParams, \
+                        expose_rpc
+from tracrpc.util import to_utimestamp
+
+__all__ = ['WikiRPC']
+
+
+class WikiRPC(AbstractRPCHandler):
+    """The wiki: read pages (as wiki text, HTML or page info), write and
+    delete them, their attachments and links. Compatible with WikiRPC v2
+    (`wiki.getRPCVersionSupported()` is 2).
+
+    Attachments are named `"PageName/filename"`; the page is everything
+    before the last `/`, so `"Sub/Page/file.txt"` is `file.txt` on
+    `Sub/Page`."""
+
+    def xmlrpc_namespace(self):
+        return 'wiki'
+
+    # Reading
+
+    @expose_rpc('WIKI_VIEW', list, datetime)
+    def getRecentChanges(self, req, since):
+        """Return the page info (see `wiki.getPageInfo`) of every page
+        changed since the given date-time (UTC), latest version each."""
+        rows = self.env.db_query("""
+            SELECT name, MAX(version) FROM wiki WHERE time >= %s
+            GROUP BY name ORDER BY name""", (to_utimestamp(since),))
+        return [self._page_info(WikiPage(self.env, name, version))
+                for name, version in rows
+                if 'WIKI_VIEW' in req.perm('wiki', name)]
+
+    @expose_rpc('WIKI_VIEW', int)
+    def getRPCVersionSupported(self, req):
+        """Return 2: the WikiRPC API version this namespace implements."""
+        return 2
+
+    @expose_rpc(None, str, str)
+    @expose_rpc(None, str, str, int)
+    def getPage(self, req, pagename, version=None):
+        """Return the wiki text of a page (latest version, or `version`)."""
+        return self._page(req, pagename, version).text
+
+    @expose_rpc(None, str, str, int)
+    def getPageVersion(self, req, pagename, version):
+        """Return the wiki text of a version of a page."""
+        return self.getPage(req, pagename, version)
+
+    @expose_rpc(None, str, str)
+    @expose_rpc(None, str, str, int)
+    def getPageHTML(self, req, pagename, version=None):
+        """Return a page rendered to HTML as Trac shows it (links are
+        absolute URLs), wrapped in `<html><body>...</body></html>`."""
+        page = self._page(req, pagename, version)
+        return '<html><body>%s</body></html>' % self._render(req, page)
+
+    @expose_rpc(None, str, str, int)
+    def getPageHTMLVersion(self, req, pagename, version):
+        """Return a version of a page rendered to HTML."""
+        return self.getPageHTML(req, pagename, version)
+
+    @expose_rpc('WIKI_VIEW', list)
+    def getAllPages(self, req):
+        """Return the names of all pages you may see."""
+        return sorted(name for name in WikiSystem(self.env).get_pages()
+                      if 'WIKI_VIEW' in req.perm('wiki', name))
+
+    @expose_rpc(None, dict, str)
+    @expose_rpc(None, dict, str, int)
+    def getPageInfo(self, req, pagename, version=None):
+        """Return `{name, lastModified, author, version, comment}` of a
+        page (latest version, or `version`)."""
+        return self._page_info(self._page(req, pagename, version))
+
+    @expose_rpc(None, dict, str, int)
+    def getPageInfoVersion(self, req, pagename, version):
+        """Return the page info of a version of a page."""
+        return self.getPageInfo(req, pagename, version)
+
+    @expose_rpc(None, list, str)
+    def listLinks(self, req, pagename):
+        """Return the links going out of a page, as structs
+        `{page, type, href}`: `type` is `local` for a wiki page (`page` is
+        its name) or `external` for any other URL (`page` is the URL)."""
+        page = self._page(req, pagename, None)
+        return _links(self._render(req, page), req.abs_href.wiki())
+
+    @expose_rpc('WIKI_VIEW', str, str)
+    def wikiToHtml(self, req, text):
+        """Render wiki text to HTML (no `<html>` wrapper)."""
+        context = web_context(req, absurls=True)
+        return str(format_to_html(self.env, context, text))
+
+    # Writing
+
+    @expose_rpc(None, bool, str, str, dict)
+    def putPage(self, req, pagename, content, attributes):
+        """Write a page; return true.
+
+        `attributes` may hold `comment`, `readonly` (a boolean; needs
+        WIKI_CHANGE_READONLY, part of WIKI_ADMIN) and `author` (honoured
+        for anonymous callers and WIKI_ADMIN only). Creating needs
+        WIKI_CREATE, editing WIKI_MODIFY, editing a read-only page
+        WIKI_ADMIN. `[wiki] max_size` and the page manipulators apply as
+        in the web UI. Writing the current text again makes no new
+        version."""
+        page = self._writable_page(req, pagename)
+        if len(content) > WikiModule(self.env).max_size:
+            raise TracError('The wiki page is too long (must be less than '
+                            '%d characters)' % WikiModule(self.env).max_size)
+        page.text = content
+        if 'readonly' in attributes:
+            readonly = int(bool(attributes['readonly']))
+            if readonly != page.readonly:
+                req.perm(page.resource).require('WIKI_CHANGE_READONLY')
+                page.readonly = readonly
+        self._validate(req, page)
+        if page.text == page.old_text and page.readonly == page.old_readonly:
+            return True
+        author = attributes.get('author')
+        if not author or not (req.authname == 'anonymous' or
+                              'WIKI_ADMIN' in req.perm(page.resource)):
+            author = req.authname
+        page.save(author, attributes.get('comment') or '')
+        return True
+
+    @expose_rpc(None, bool, str)
+    @expose_rpc(None, bool, str, int)
+    def deletePage(self, req, pagename, version=None):
+        """Delete a page, or only one version of it (WIKI_DELETE); its
+        attachments go with the last version. Returns true."""
+        page = self._page(req, pagename, version, 'WIKI_DELETE')
+        page.delete(version)
+        return True
+
+    # Attachments
+
+    @expose_rpc(None, list, str)
+    def listAttachments(self, req, pagename):
+        """Return the attachments of a page as `["Page/file", ...]`."""
+        parent = self._page(req, pagename, None).resource
+        return ['%s/%s' % (pagename, attachment.filename) for attachment
+                in attachments.list_attachments(self.env, req, parent)]
+
+    @expose_rpc(None, Binary, str)
+    def getAttachment(self, req, path):
+        """Return the content of attachment `"Page/file"`."""
+        parent, filename = self._attachment_path(req, path)
+        return attachments.get_attachment(self.env, req, parent, filename)
+
+    @expose_rpc(None, bool, str, Binary)
+    def putAttachment(self, req, path, data):
+        """Store `data` as attachment `"Page/file"` (replacing one of that
+        name); return true. See `wiki.putAttachmentEx`."""
+        parent, filename = self._attachment_path(req, path)
+        attachments.put_attachment(self.env, req, parent, filename, '', data,
+                                   True)
+        return True
+
+    @expose_rpc(None, str, str, str, str, Binary)
+    @expose_rpc(None, str, str, str, str, Binary, bool)
+    def putAttachmentEx(self, req, pagename, filename, description, data,
+                        replace=True):
+        """Attach a file to a page and return the name it was stored
+        under. The name is reduced to a plain file name; with `replace`
+        (the default) an attachment of that name is replaced, otherwise
+        Trac picks a free name. `[attachment] max_size` and the
+        attachment manipulators apply as in the web UI."""
+        parent = self._page(req, pagename, None).resource
+        return attachments.put_attachment(self.env, req, parent, filename,
+                                          description, data, replace)
+
+    @expose_rpc(None, bool, str)
+    def deleteAttachment(self, req, path):
+        """Delete attachment `"Page/file"` (ATTACHMENT_DELETE). Returns
+        true."""
+        parent, filename = self._attachment_path(req, path)
+        attachments.delete_attachment(self.env, req, parent, filename)
+        return True
+
+    # Internal methods
+
+    def _page(self, req, pagename, version, action='WIKI_VIEW'):
+        """The existing page (at `version`), after checking `action`."""
+        if not validate_page_name(pagename):
+            raise InvalidParams('Invalid params: "%s" is not a valid wiki '
+                                'page name' % pagename)
+        if version is not None and version < 1:
+            raise InvalidParams('Invalid params: versions start at 1')
+        page = WikiPage(self.env, pagename, version)
+        req.perm(page.resource).require(action)
+        if not page.exists:
+            if version is None:
+                raise ResourceNotFound('Wiki page "%s" does not exist'
+                                       % pagename)
+            raise ResourceNotFound('Wiki page "%s" has no version %d'
+                                   % (pagename, version))
+        return page
+
+    def _writable_page(self, req, pagename):
+        if not validate_page_name(pagename):
+            raise InvalidParams('Invalid params: "%s" is not a valid wiki '
+                                'page name' % pagename)
+        page = WikiPage(self.env, pagename)
+        req.perm(page.resource).require('WIKI_MODIFY' if page.exists
+                                        else 'WIKI_CREATE')
+        return page
+
+    def _validate(self, req, page):
+        problems = []
+        for manipulator in WikiModule(self.env).page_manipulators:
+            for field, message in manipulator.validate_wiki_page(req, page):
+                problems.append('The wiki page field %s is invalid: %s'
+                                % (field, message) if field
+                                else 'Invalid wiki page: %s' % message)
+        if problems:
+            raise TracError('; '.join(str(problem) for problem in problems))
+
+    def _render(self, req, page):
+        """The page's HTML, after the manipulators' `prepare_wiki_page`,
+        as the web UI renders it."""
+        fields = {'text': page.text}
+        for manipulator in WikiModule(self.env).page_manipulators:
+            manipulator.prepare_wiki_page(req, page, fields)
+        context = web_context(req, page.resource, absurls=True)
+        return str(format_to_html(self.env, context, fields.get('text', '')))
+
+    def _page_info(self, page):
+        return {'name': page.name, 'lastModified': page.time,
+                'author': page.author or '', 'version': page.version,
+                'comment': page.comment or ''}
+
+    def _attachment_path(self, req, path):
+        """`"Page/file"` -> (the page's resource, `"file"`)."""
+        pagename, sep, filename = path.rpartition('/')
+        if not sep or not pagename or not filename:
+            raise InvalidParams('Invalid params: attachment paths look like '
+                                '"PageName/filename", not "%s"' % path)
+        return self._page(req, pagename, None).resource, filename
+
+
+class _LinkCollector(HTMLParser):
+    """Collects the targets of the links in rendered wiki HTML."""
+
+    def __init__(self):
+        super().__init__()
+        self.links = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == 'a' and attrs.get('href'):
+            self.links.append((attrs['href'], attrs.get('class') or ''))
+
+
+def _links(html, wiki_base):
+    collector = _LinkCollector()
+    collector.feed(html)
+    collector.close()
+    links, seen = [], set()
+    for href, css_class in collector.links:
+        if 'wiki' in css_class.split() and href.startswith(wiki_base + '/'):
+            path = urlsplit(href).path[len(urlsplit(wiki_base).path) + 1:]
+            link = {'page': unquote(path), 'type': 'local', 'href': href}
+        elif 'ext-link' in css_class.split():
+            link = {'page': href, 'type': 'external', 'href': href}
+        else:
+            continue
+        if link['page'] not in seen:
+            seen.add(link['page'])
+            links.append(link)
+    return links
+
