@@ -20,7 +20,8 @@ setup(
     install_requires=['Trac>=1.6,<1.7', 'setuptools<81'],
     extras_require={
         'json': ['simplejson'],
-        'test': ['pytest', 'simplejson', 'aiosmtpd'],
+        'test': ['pytest', 'simplejson', 'aiosmtpd', 'hypothesis',
+                 'gunicorn', 'psycopg2-binary', 'PyMySQL'],
     },
     entry_points={'trac.plugins': ['TracXMLRPC = tracrpc']},
     classifiers=[

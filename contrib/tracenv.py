@@ -53,16 +53,20 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def start_tracd(env_path, htpasswd, port, log=None, nodelay=True):
+def start_tracd(env_path, htpasswd, port, log=None, nodelay=True,
+                socket_timeout=60):
     """Start tracd for `env_path` on 127.0.0.1:`port` with Basic auth
     for the /login URLs (none when `htpasswd` is None); return the
     process once it accepts connections."""
     launcher = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                             'tracd_nodelay.py')
-    command = [sys.executable, launcher if nodelay else '-m',
-               *([] if nodelay else ['trac.web.standalone']),
-               '-s', '--hostname', '127.0.0.1', '-p', str(port),
-               '--http11', env_path]
+    if nodelay:
+        command = [sys.executable, launcher,
+                   '--socket-timeout', str(socket_timeout)]
+    else:
+        command = [sys.executable, '-m', 'trac.web.standalone']
+    command += ['-s', '--hostname', '127.0.0.1', '-p', str(port),
+                '--http11', env_path]
     if htpasswd:
         command[-1:-1] = ['--basic-auth', '*,%s,trac' % htpasswd]
     process = subprocess.Popen(command, stdout=log or subprocess.DEVNULL,

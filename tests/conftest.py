@@ -19,6 +19,11 @@ sys.path.insert(0, HERE)
 
 import tracenv  # noqa: E402
 from clients import PROTOCOLS, Server  # noqa: E402
+from databases import BACKENDS, Database  # noqa: E402
+
+#: seconds tracd waits for a slow client (the tests send incomplete
+#: bodies on purpose)
+SOCKET_TIMEOUT = 5
 
 #: password = user name for every test user
 TEST_USERS = ['admin', 'user', 'rpconly', 'norpc', 'viewer']
@@ -93,17 +98,26 @@ def environment_config(mail_port):
              'DefaultPermissionPolicy, LegacyAttachmentPolicy')]
 
 
+@pytest.fixture(scope='session', params=BACKENDS)
+def database(request):
+    """Each test using the server runs once per database backend."""
+    database = Database(request.param)
+    yield database
+    database.drop()
+
+
 @pytest.fixture(scope='session')
-def server(tmp_path_factory, mail_sink):
+def server(tmp_path_factory, mail_sink, database):
     """A running tracd serving a fresh environment."""
-    root = tmp_path_factory.mktemp('trac')
-    env_path = build_environment(str(root / 'env'),
-                                 config=environment_config(mail_sink.port))
+    root = tmp_path_factory.mktemp('trac-' + database.backend)
+    env_path = build_environment(str(root / 'env'), database.uri,
+                                 environment_config(mail_sink.port))
     htpasswd = str(root / 'htpasswd')
     tracenv.write_htpasswd(htpasswd, {name: name for name in TEST_USERS})
     port = tracenv.free_port()
     with open(str(root / 'tracd.log'), 'w') as log:
-        process = tracenv.start_tracd(env_path, htpasswd, port, log)
+        process = tracenv.start_tracd(env_path, htpasswd, port, log,
+                                      socket_timeout=SOCKET_TIMEOUT)
     yield Server('http://127.0.0.1:%d' % port, env_path)
     process.terminate()
     process.wait(30)

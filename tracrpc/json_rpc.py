@@ -3,6 +3,7 @@
 
 import base64
 import binascii
+import math
 from datetime import datetime
 
 try:
@@ -24,6 +25,13 @@ _NO_ID = object()  # the id of a JSON-RPC 2.0 notification
 
 def _reject_constant(name):
     raise ValueError('%s is not valid JSON' % name)
+
+
+def _finite_float(text):
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError('Number %s is out of range' % text)
+    return value
 
 
 class JsonRpcProtocol(Component):
@@ -62,7 +70,8 @@ class JsonRpcProtocol(Component):
     def parse_rpc_request(self, req, content_type):
         try:
             data = json.loads(req.read().decode('utf-8'),
-                              parse_constant=_reject_constant)
+                              parse_constant=_reject_constant,
+                              parse_float=_finite_float)
         except UnicodeDecodeError:
             raise ProtocolException('Parse error: the request body is not '
                                     'valid UTF-8')

@@ -1,6 +1,7 @@
 """HTTP: routing RPC requests to a protocol, and the browsable listing."""
 
 import importlib.resources
+import io
 import re
 
 from trac.config import IntOption
@@ -84,7 +85,7 @@ class RPCWeb(Component):
     def _process_rpc(self, req, protocol, content_type):
         """Parse, check, call and answer; every failure becomes the
         protocol's error response."""
-        self._check_body_size(req)
+        self._buffer_body(req)
         try:
             req.rpc = protocol.parse_rpc_request(req, content_type)
             if not isinstance(req.rpc.get('method'), str):
@@ -104,15 +105,27 @@ class RPCWeb(Component):
             log_rpc_error(self.log, e)
             protocol.send_rpc_error(req, e)
 
-    def _check_body_size(self, req):
+    def _buffer_body(self, req):
+        """Read the whole body before any protocol sees it, refusing a
+        missing, invalid or too large Content-Length and a body shorter
+        than announced; protocols then read it from memory."""
         length = req.get_header('Content-Length')
         if length is None:
             self._send_plain(req, 411, 'A Content-Length header is required.')
         if not length.isdigit():
             self._send_plain(req, 400, 'Invalid Content-Length header.')
-        if int(length) > self.max_body_size:
+        length = int(length)
+        if length > self.max_body_size:
             self._send_plain(req, 413, 'The request body exceeds the limit '
                                        'of %d bytes.' % self.max_body_size)
+        try:
+            body = req.environ['wsgi.input'].read(length)
+        except OSError:  # a timeout or a disconnect: the client is gone
+            self._send_plain(req, 408, 'Timed out reading the request body.')
+        if len(body) != length:
+            self._send_plain(req, 400, 'The request body is shorter than its '
+                                       'Content-Length.')
+        req.environ['wsgi.input'] = io.BytesIO(body)
 
     def _send_plain(self, req, status, message):
         # The body may be unread: the connection cannot be reused.

@@ -1,5 +1,6 @@
 """XML-RPC: the wire format of `xmlrpc.client`, with Trac's type rules."""
 
+import math
 import re
 import xmlrpc.client
 from datetime import datetime
@@ -97,6 +98,8 @@ class XmlRpcProtocol(Component):
                 raise InvalidParams('Invalid params: %s' % e)
         if isinstance(value, xmlrpc.client.Binary):
             return Binary(value.data)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ProtocolException('Parse error: %r is not a number' % value)
         return NotImplemented if isinstance(value, dict) else value
 
     def _to_wire(self, value):
