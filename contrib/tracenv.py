@@ -75,6 +75,24 @@ def start_tracd(env_path, htpasswd, port, log=None, nodelay=True,
     return process
 
 
+def start_gunicorn(env_path, htpasswd, port, workers=4, log=None,
+                   worker_class='sync'):
+    """Serve `env_path` with gunicorn (`workers` processes) through
+    contrib/trac_wsgi.py; return the process once it accepts
+    connections."""
+    contrib = os.path.dirname(os.path.abspath(__file__))
+    environ = dict(os.environ, TRAC_ENV=env_path, TRAC_HTPASSWD=htpasswd)
+    command = [sys.executable, '-m', 'gunicorn', '--workers', str(workers),
+               '--worker-class', worker_class, '--timeout', '120',
+               '--bind', '127.0.0.1:%d' % port, '--chdir', contrib,
+               'trac_wsgi:application']
+    process = subprocess.Popen(command, env=environ,
+                               stdout=log or subprocess.DEVNULL,
+                               stderr=subprocess.STDOUT)
+    wait_for_port(port, process)
+    return process
+
+
 def wait_for_port(port, process, timeout=60):
     """Block until something accepts connections on `port`."""
     deadline = time.monotonic() + timeout

@@ -6,9 +6,7 @@ directory and starts tracd with Basic auth on a free port. Tests talk to
 it over HTTP with `xmlrpc.client` and JSON, through `clients.py`.
 """
 
-import email
 import os
-import shutil
 import sys
 
 import pytest
@@ -18,52 +16,14 @@ sys.path.insert(0, os.path.join(os.path.dirname(HERE), 'contrib'))
 sys.path.insert(0, HERE)
 
 import tracenv  # noqa: E402
+from environment import MailSink, TEST_USERS, build_environment, \
+    environment_config  # noqa: E402
 from clients import PROTOCOLS, Server  # noqa: E402
 from databases import BACKENDS, Database  # noqa: E402
 
 #: seconds tracd waits for a slow client (the tests send incomplete
 #: bodies on purpose)
 SOCKET_TIMEOUT = 5
-
-#: password = user name for every test user
-TEST_USERS = ['admin', 'user', 'rpconly', 'norpc', 'viewer']
-
-#: Trac's defaults for anonymous and authenticated are removed, so each
-#: user holds exactly what is granted here.
-DEVELOPER = ['TICKET_VIEW', 'TICKET_CREATE', 'TICKET_MODIFY', 'WIKI_VIEW',
-             'WIKI_CREATE', 'WIKI_MODIFY', 'SEARCH_VIEW', 'MILESTONE_VIEW',
-             'ROADMAP_VIEW', 'TIMELINE_VIEW', 'REPORT_VIEW']
-TEST_PERMISSIONS = (
-    [('admin', 'TRAC_ADMIN'), ('user', 'XML_RPC'), ('user', 'developer'),
-     ('rpconly', 'XML_RPC'), ('norpc', 'developer'),
-     ('viewer', 'XML_RPC'), ('viewer', 'TICKET_VIEW'),
-     ('viewer', 'WIKI_VIEW'), ('viewer', 'SEARCH_VIEW')] +
-    [('developer', action) for action in DEVELOPER])
-
-
-def build_environment(path, dburi='sqlite:db/trac.db', config=()):
-    env = tracenv.create_environment(path, dburi, config, TEST_PERMISSIONS)
-    with env.db_transaction as db:
-        db("DELETE FROM permission WHERE username IN "
-           "('anonymous', 'authenticated')")
-    for name in os.listdir(os.path.join(HERE, 'plugins')):
-        if name.endswith('.py'):
-            shutil.copy(os.path.join(HERE, 'plugins', name),
-                        os.path.join(path, 'plugins'))
-    env.shutdown()
-    return path
-
-
-class MailSink(object):
-    """An SMTP server on a free port keeping every message it gets."""
-
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        message = email.message_from_bytes(envelope.content)
-        self.messages.append((list(envelope.rcpt_tos), message))
-        return '250 OK'
 
 
 @pytest.fixture(scope='session')
@@ -76,26 +36,6 @@ def mail_sink():
     sink.port = controller.port
     yield sink
     controller.stop()
-
-
-def environment_config(mail_port):
-    """trac.ini settings of the test environment."""
-    return [('notification', 'smtp_enabled', 'true'),
-            ('notification', 'smtp_server', '127.0.0.1'),
-            ('notification', 'smtp_port', str(mail_port)),
-            ('notification', 'smtp_from', 'trac@example.org'),
-            ('notification', 'smtp_always_cc', 'watcher@example.org'),
-            ('attachment', 'max_size', '100000'),
-            ('ticket', 'max_summary_size', '200'),
-            ('ticket', 'max_comment_size', '1000'),
-            ('ticket-custom', 'estimate', 'text'),
-            ('ticket-custom', 'level', 'select'),
-            ('ticket-custom', 'level.options', 'low|medium|high'),
-            ('ticket-custom', 'level.value', 'low'),
-            ('ticket-custom', 'due_on', 'time'),
-            ('trac', 'permission_policies',
-             'SecretTicketPolicy, DefaultWikiPolicy, DefaultTicketPolicy, '
-             'DefaultPermissionPolicy, LegacyAttachmentPolicy')]
 
 
 @pytest.fixture(scope='session', params=BACKENDS)
