@@ -16,12 +16,32 @@ TEST_USERS = ['admin', 'user', 'rpconly', 'norpc', 'viewer']
 DEVELOPER = ['TICKET_VIEW', 'TICKET_CREATE', 'TICKET_MODIFY', 'WIKI_VIEW',
              'WIKI_CREATE', 'WIKI_MODIFY', 'SEARCH_VIEW', 'MILESTONE_VIEW',
              'ROADMAP_VIEW', 'TIMELINE_VIEW', 'REPORT_VIEW']
+#: the permission sets of the permission matrix (tests/test_permissions.py):
+#: each gets a user holding XML_RPC and exactly that set
+MATRIX_GRANTS = [
+    [], ['TICKET_VIEW'], ['TICKET_CREATE'], ['TICKET_ADMIN'],
+    ['TICKET_VIEW', 'TICKET_MODIFY'], ['TICKET_VIEW', 'TICKET_APPEND'],
+    ['TICKET_VIEW', 'TICKET_ADMIN'], ['WIKI_VIEW'], ['WIKI_CREATE'],
+    ['WIKI_DELETE'], ['WIKI_VIEW', 'WIKI_MODIFY'],
+    ['WIKI_VIEW', 'WIKI_DELETE'], ['SEARCH_VIEW']]
+
+
+def matrix_user(actions):
+    """The user holding XML_RPC plus exactly `actions`."""
+    return 'matrix' + ''.join('+' + action.lower()
+                              for action in sorted(actions))
+
+
+TEST_USERS += [matrix_user(actions) for actions in MATRIX_GRANTS]
+
 TEST_PERMISSIONS = (
     [('admin', 'TRAC_ADMIN'), ('user', 'XML_RPC'), ('user', 'developer'),
      ('rpconly', 'XML_RPC'), ('norpc', 'developer'),
      ('viewer', 'XML_RPC'), ('viewer', 'TICKET_VIEW'),
      ('viewer', 'WIKI_VIEW'), ('viewer', 'SEARCH_VIEW')] +
-    [('developer', action) for action in DEVELOPER])
+    [('developer', action) for action in DEVELOPER] +
+    [(matrix_user(actions), action) for actions in MATRIX_GRANTS
+     for action in ['XML_RPC'] + actions])
 
 
 def build_environment(path, dburi='sqlite:db/trac.db', config=()):
