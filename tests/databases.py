@@ -6,6 +6,8 @@ dropped afterwards:
 
     TRACRPC_TEST_PG=postgres://postgres@127.0.0.1/test
     TRACRPC_TEST_MYSQL=mysql://root@127.0.0.1/test
+
+TRACRPC_TEST_BACKENDS (default `sqlite,postgres,mysql`) selects backends.
 """
 
 import os
@@ -14,7 +16,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-BACKENDS = ['sqlite', 'postgres', 'mysql']
+#: the backends to run on; TRACRPC_TEST_BACKENDS=sqlite limits the runs
+BACKENDS = os.environ.get('TRACRPC_TEST_BACKENDS',
+                          'sqlite,postgres,mysql').split(',')
 DSN_VARIABLES = {'postgres': 'TRACRPC_TEST_PG', 'mysql': 'TRACRPC_TEST_MYSQL'}
 
 
