@@ -6,6 +6,7 @@ workflow controllers, Trac's field validation and every
 `ITicketManipulator`, and `NotificationSystem` for mail.
 """
 
+import copy
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from html.parser import HTMLParser
@@ -271,7 +272,21 @@ class TicketRPC(AbstractRPCHandler):
             raise ResourceNotFound('Ticket %s does not exist.' % id,
                                    'Invalid ticket number')
         req.perm('ticket', id).require('TICKET_VIEW')
-        return model.Ticket(self.env, id)
+        return self._load(req, id)
+
+    def _load(self, req, id):
+        """Load ticket `id` sharing one copy of the field definitions per
+        request: `Ticket()` deep-copies them on every load, which made
+        up half the cost of a `ticket.get` inside a multicall. Tickets
+        only read their `fields`, so sharing them is safe."""
+        template = getattr(req, '_tracrpc_ticket', None)
+        if template is None:
+            template = req._tracrpc_ticket = model.Ticket(self.env)
+        ticket = copy.copy(template)
+        ticket.values, ticket._old, ticket.id = {}, {}, None
+        with self.env.db_query:  # one pooled connection for both queries
+            ticket._fetch_ticket(id)
+        return ticket
 
     def _ticket_info(self, ticket):
         values = dict(ticket.values)

@@ -1,0 +1,559 @@
+"""Benchmark TracXMLRPC against Trac's own request cost.
+
+    python3 contrib/benchmark.py                      # tracd, sqlite
+    python3 contrib/benchmark.py --server gunicorn --workers 4 \\
+        --db postgres://postgres@127.0.0.1/test      # gunicorn, PostgreSQL
+    python3 contrib/benchmark.py --scaling 1,4 --server gunicorn \\
+        --db postgres://postgres@127.0.0.1/test      # 1 vs 4 workers
+    python3 contrib/benchmark.py --soak 100000        # RSS over many calls
+
+It creates a Trac environment (N tickets, 10 000 for the query workload,
+some wiki pages), starts the server, and drives it with concurrent
+keep-alive HTTP clients (separate processes) for both protocols. Every
+workload reports requests/s, latency p50/p99, server CPU per call and
+its ratio to the floor: Trac's own `GET /ticket/1?format=tab` (for
+single calls, by throughput) and `GET /query?format=csv&max=0` (for
+`ticket.query`, by time). All requests are anonymous (anonymous holds
+TRAC_ADMIN in this throwaway environment), so RPC and floor pay the same
+authentication cost. The same run measures `system.getAPIVersion` with
+`[rpc] gc_freeze` off, the 10 MiB attachment's peak RSS growth and the
+stdlib/simplejson encoders in use.
+"""
+
+import argparse
+import base64
+import http.client
+import json
+import multiprocessing
+import os
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import xmlrpc.client
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bootstrap  # noqa: E402
+
+CLOCK_TICKS = os.sysconf('SC_CLK_TCK') if hasattr(os, 'sysconf') else 100
+CONTENT_TYPES = {'xmlrpc': 'text/xml', 'jsonrpc': 'application/json'}
+MIB = 1 << 20
+
+
+# -- The environment ------------------------------------------------------
+
+def create_environment(path, dburi, tickets, pages, gc_freeze):
+    import tracenv
+    from trac.util.datefmt import datetime_now, to_utimestamp, utc
+    env = tracenv.create_environment(
+        path, dburi,
+        config=[('rpc', 'gc_freeze', 'true' if gc_freeze else 'false'),
+                ('rpc', 'max_body_size', str(64 * MIB)),
+                ('attachment', 'max_size', str(16 * MIB)),
+                ('logging', 'log_level', 'WARNING')],
+        permissions=[('anonymous', 'TRAC_ADMIN')])
+    now = to_utimestamp(datetime_now(utc))
+    with env.db_transaction as db:
+        db.executemany(
+            "INSERT INTO ticket (type, time, changetime, priority, owner, "
+            "reporter, status, summary, description, keywords) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            [('defect', now, now, 'major', 'admin', 'user', 'new',
+              'Benchmark ticket %d' % number,
+              'Description of ticket %d\n\nwith some text.' % number, '')
+             for number in range(1, tickets + 1)])
+    from trac.wiki.model import WikiPage
+    for number in range(pages):
+        page = WikiPage(env, 'BenchPage%d' % number)
+        page.text = '= Page %d =\n\nSome text with a WikiStart link.\n' \
+                    % number * 20
+        page.save('admin', 'created')
+    env.shutdown()
+
+
+def set_gc_freeze(path, enabled):
+    from trac.env import Environment
+    env = Environment(path)
+    env.config.set('rpc', 'gc_freeze', 'true' if enabled else 'false')
+    env.config.save()
+    env.shutdown()
+
+
+# -- The server -----------------------------------------------------------
+
+class Server(object):
+    """tracd or gunicorn serving the environment, with /proc readings of
+    its processes (CPU seconds, RSS)."""
+
+    def __init__(self, kind, env_path, workers, log_path):
+        import tracenv
+        self.port = tracenv.free_port()
+        self.log = open(log_path, 'a')
+        if kind == 'tracd':
+            self.process = tracenv.start_tracd(env_path, None, self.port,
+                                               self.log)
+        else:
+            self.process = tracenv.start_gunicorn(env_path, '', self.port,
+                                                  workers, self.log)
+        self.host = '127.0.0.1'
+
+    def pids(self):
+        pids = [self.process.pid]
+        for name in os.listdir('/proc'):
+            if name.isdigit():
+                try:
+                    with open('/proc/%s/stat' % name) as f:
+                        fields = f.read().rsplit(')', 1)[1].split()
+                except OSError:
+                    continue
+                if int(fields[1]) == self.process.pid:
+                    pids.append(int(name))
+        return pids
+
+    def cpu_seconds(self):
+        total = 0
+        for pid in self.pids():
+            try:
+                with open('/proc/%d/stat' % pid) as f:
+                    fields = f.read().rsplit(')', 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])
+        return total / CLOCK_TICKS
+
+    def memory(self, field='VmRSS'):
+        """Summed `field` (VmRSS, VmHWM) of the server processes, bytes."""
+        total = 0
+        for pid in self.pids():
+            try:
+                with open('/proc/%d/status' % pid) as f:
+                    for line in f:
+                        if line.startswith(field + ':'):
+                            total += int(line.split()[1]) * 1024
+            except OSError:
+                continue
+        return total
+
+    def reset_peak(self):
+        for pid in self.pids():
+            try:
+                with open('/proc/%d/clear_refs' % pid, 'w') as f:
+                    f.write('5')
+            except OSError:
+                pass
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(60)
+        self.log.close()
+
+
+# -- Requests -------------------------------------------------------------
+
+def rpc_body(protocol, method, params):
+    if protocol == 'xmlrpc':
+        return xmlrpc.client.dumps(tuple(params), method).encode('utf-8')
+    return json.dumps({'method': method, 'params': params,
+                       'id': 1}).encode('utf-8')
+
+
+def json_params(params):
+    return [{'__jsonclass__': ['binary', base64.b64encode(p.data).decode()]}
+            if isinstance(p, xmlrpc.client.Binary) else p for p in params]
+
+
+class Workload(object):
+    """Builds request `number` of a workload: (method, path, body,
+    content type)."""
+
+    def __init__(self, name, protocol, tickets):
+        self.name = name
+        self.protocol = protocol
+        self.tickets = tickets
+
+    def call(self, method, *params):
+        if self.protocol == 'jsonrpc':
+            params = json_params(params)
+        return ('POST', '/rpc', rpc_body(self.protocol, method, list(params)),
+                CONTENT_TYPES[self.protocol])
+
+    def request(self, number):
+        tid = number % self.tickets + 1
+        if self.name == 'floor /ticket/N?format=tab':
+            return 'GET', '/ticket/%d?format=tab' % tid, None, None
+        if self.name == 'floor /query?format=csv&max=0':
+            return 'GET', '/query?status=!closed&format=csv&max=0', None, None
+        if self.name == 'system.getAPIVersion':
+            return self.call('system.getAPIVersion')
+        if self.name == 'system.listMethods':
+            return self.call('system.listMethods')
+        if self.name == 'ticket.get':
+            return self.call('ticket.get', tid)
+        if self.name == 'ticket.query (all)':
+            return self.call('ticket.query', 'status!=closed&max=0')
+        if self.name == 'ticket.create':
+            return self.call('ticket.create', 'Created %d' % number,
+                             'Benchmark', {'priority': 'minor'})
+        if self.name == 'ticket.update (comment)':
+            return self.call('ticket.update', tid, 'Comment %d' % number)
+        if self.name == 'wiki.getPage':
+            return self.call('wiki.getPage', 'BenchPage%d' % (number % 10))
+        if self.name == 'wiki.putPage':
+            return self.call('wiki.putPage', 'BenchPut%d' % (number % 10),
+                             'Text %d %f' % (number, random.random()),
+                             {'comment': 'bench'})
+        if self.name == 'multicall 50 ticket.get':
+            calls = [('ticket.get', (number * 50 + i) % self.tickets + 1)
+                     for i in range(50)]
+            if self.protocol == 'xmlrpc':
+                return self.call('system.multicall', [
+                    {'methodName': m, 'params': [a]} for m, a in calls])
+            return ('POST', '/rpc', json.dumps({
+                'method': 'system.multicall', 'id': 1,
+                'params': [{'method': m, 'params': [a], 'id': i}
+                           for i, (m, a) in enumerate(calls)]}).encode(),
+                CONTENT_TYPES['jsonrpc'])
+        raise ValueError(self.name)
+
+
+def send(connection, request):
+    method, path, body, content_type = request
+    headers = {'Content-Type': content_type} if content_type else {}
+    connection.request(method, path, body, headers)
+    response = connection.getresponse()
+    data = response.read()
+    failed = response.status != 200 or b'<fault>' in data or \
+        b'"error": {' in data
+    return data, failed
+
+
+def client_process(args):
+    """One client: a keep-alive connection sending requests until the
+    deadline; returns (latencies, errors)."""
+    host, port, name, protocol, tickets, deadline, seed, limit = args
+    random.seed(seed)
+    workload = Workload(name, protocol, tickets)
+    connection = http.client.HTTPConnection(host, port, timeout=300)
+    latencies, errors, number = [], 0, seed * 1000003
+    while time.time() < deadline and len(latencies) < limit:
+        request = workload.request(number)
+        number += 1
+        start = time.perf_counter()
+        try:
+            data, failed = send(connection, request)
+        except (http.client.HTTPException, OSError):
+            connection.close()
+            failed = True
+        latencies.append(time.perf_counter() - start)
+        errors += failed
+    connection.close()
+    return latencies, errors
+
+
+def measure(server, pool, name, protocol, tickets, clients, duration,
+            limit=10 ** 9):
+    warm = Workload(name, protocol, tickets)
+    connection = http.client.HTTPConnection(server.host, server.port,
+                                            timeout=300)
+    for number in range(3):
+        send(connection, warm.request(number))
+    connection.close()
+    cpu_before = server.cpu_seconds()
+    started = time.time()
+    deadline = started + duration
+    results = pool.map(client_process, [
+        (server.host, server.port, name, protocol, tickets, deadline,
+         index + 1, limit) for index in range(clients)])
+    elapsed = time.time() - started
+    cpu = server.cpu_seconds() - cpu_before
+    latencies = sorted(l for result in results for l in result[0])
+    calls = len(latencies)
+    return {'workload': name, 'protocol': protocol, 'calls': calls,
+            'errors': sum(result[1] for result in results),
+            'rps': calls / elapsed,
+            'p50': latencies[calls // 2] * 1000,
+            'p99': latencies[min(calls - 1, int(calls * 0.99))] * 1000,
+            'mean': statistics.mean(latencies) * 1000,
+            'cpu_ms': cpu / calls * 1000}
+
+
+def measure_attachment(server, protocol, size=10 * MIB, rounds=3):
+    """Put and get a `size` attachment `rounds` times; return the peak
+    RSS growth of the server over its RSS before."""
+    workload = Workload('attachment', protocol, 1)
+    data = os.urandom(size)
+    connection = http.client.HTTPConnection(server.host, server.port,
+                                            timeout=300)
+    send(connection, workload.call('ticket.listAttachments', 1))
+    baseline = server.memory('VmRSS')
+    server.reset_peak()
+    timings, errors = [], 0
+    for number in range(rounds):
+        start = time.perf_counter()
+        put = workload.call('ticket.putAttachment', 1, 'big.bin', 'bench',
+                            xmlrpc.client.Binary(data))
+        answer, failed = send(connection, put)
+        errors += failed
+        answer, failed = send(connection, workload.call(
+            'ticket.getAttachment', 1, 'big.bin'))
+        errors += failed or len(answer) < size
+        timings.append(time.perf_counter() - start)
+    connection.close()
+    growth = server.memory('VmHWM') - baseline
+    return {'workload': '10 MiB attachment put+get', 'protocol': protocol,
+            'calls': rounds * 2, 'errors': errors,
+            'rps': rounds * 2 / sum(timings),
+            'p50': sorted(timings)[rounds // 2] * 1000, 'p99': max(timings)
+            * 1000, 'mean': statistics.mean(timings) * 1000, 'cpu_ms': 0,
+            'rss_growth': growth, 'payload': size}
+
+
+# -- Reports --------------------------------------------------------------
+
+RPC_WORKLOADS = ['system.getAPIVersion', 'system.listMethods', 'ticket.get',
+                 'ticket.query (all)', 'ticket.create',
+                 'ticket.update (comment)', 'wiki.getPage', 'wiki.putPage',
+                 'multicall 50 ticket.get']
+
+SMALL = ['system.getAPIVersion', 'system.listMethods', 'ticket.get',
+         'ticket.create', 'ticket.update (comment)', 'wiki.getPage',
+         'wiki.putPage', 'multicall 50 ticket.get']
+
+
+def print_table(rows, floors):
+    print('\n%-30s %-8s %8s %9s %9s %9s %11s' % (
+        'workload', 'protocol', 'req/s', 'p50 ms', 'p99 ms', 'CPU ms',
+        'vs floor'))
+    for row in rows:
+        ratio = ''
+        if row['workload'] == 'ticket.query (all)':
+            ratio = '%.2fx time' % (
+                row['mean'] / floors['floor /query?format=csv&max=0']['mean'])
+        elif row['workload'] in SMALL:
+            ratio = '%.2fx rps' % (
+                row['rps'] / floors['floor /ticket/N?format=tab']['rps'])
+        extra = ''
+        if 'rss_growth' in row:
+            extra = '  peak RSS +%.1f MiB (%.2fx payload)' % (
+                row['rss_growth'] / MIB, row['rss_growth'] / row['payload'])
+        if row['errors']:
+            extra += '  ERRORS: %d' % row['errors']
+        print('%-30s %-8s %8.1f %9.2f %9.2f %9.2f %11s%s' % (
+            row['workload'], row['protocol'], row['rps'], row['p50'],
+            row['p99'], row['cpu_ms'], ratio, extra))
+
+
+def print_targets(rows, floors, gc_off):
+    def row(name, protocol):
+        for candidate in rows:
+            if candidate['workload'] == name and \
+                    candidate['protocol'] == protocol:
+                return candidate
+        raise LookupError(name)
+    tab = floors['floor /ticket/N?format=tab']
+    csv = floors['floor /query?format=csv&max=0']
+    print('\nTargets')
+    checks = []
+    try:
+        _collect_checks(checks, row, tab, csv, rows, gc_off)
+    except LookupError:
+        print('  (not all workloads ran: targets not checked)')
+    for label, value, target, met in checks:
+        print('  %-62s %7.2f  %-7s %s' % (label, value, target,
+                                         'met' if met else 'MISSED'))
+
+
+def _collect_checks(checks, row, tab, csv, rows, gc_off):
+    for protocol in CONTENT_TYPES:
+        for name in ('system.getAPIVersion', 'ticket.get'):
+            value = row(name, protocol)['rps'] / tab['rps']
+            checks.append(('%s %s throughput vs /ticket/N?format=tab'
+                           % (name, protocol), value, '>= 1.0', value >= 1))
+        value = (row('ticket.get', protocol)['mean'] * 50 /
+                 row('multicall 50 ticket.get', protocol)['mean'])
+        checks.append(('multicall of 50 ticket.get vs 50 calls, %s'
+                       % protocol, value, '>= 10', value >= 10))
+        value = row('ticket.query (all)', protocol)['mean'] / csv['mean']
+        checks.append(('ticket.query (all) time vs /query csv, %s'
+                       % protocol, value, '<= 1.5', value <= 1.5))
+        attachment = row('10 MiB attachment put+get', protocol)
+        value = attachment['rss_growth'] / attachment['payload']
+        checks.append(('10 MiB attachment peak RSS growth / payload, %s'
+                       % protocol, value, '<= 6', value <= 6))
+    if gc_off:
+        value = row('system.getAPIVersion', 'xmlrpc')['cpu_ms'] / \
+            gc_off['cpu_ms']
+        checks.append(('getAPIVersion CPU/call gc_freeze on / off (%.2f / '
+                       '%.2f ms)' % (row('system.getAPIVersion', 'xmlrpc')
+                                     ['cpu_ms'], gc_off['cpu_ms']),
+                       value, '<= 0.2', value <= 0.2))
+
+
+# -- Modes ----------------------------------------------------------------
+
+def run_benchmark(args, env_path, pool):
+    rows, floors = [], {}
+    server = Server(args.server, env_path, args.workers, args.log)
+    try:
+        for name in ('floor /ticket/N?format=tab',
+                     'floor /query?format=csv&max=0'):
+            floors[name] = measure(server, pool, name, 'http', args.tickets,
+                                   args.clients, args.duration)
+            floors[name]['protocol'] = 'http'
+        for protocol in CONTENT_TYPES:
+            for name in RPC_WORKLOADS:
+                if args.only and not any(part in name
+                                         for part in args.only):
+                    continue
+                rows.append(measure(server, pool, name, protocol,
+                                    args.tickets, args.clients,
+                                    args.duration))
+            if not args.only or any('attachment' in p for p in args.only):
+                rows.append(measure_attachment(server, protocol))
+        peak = server.memory('VmHWM')
+    finally:
+        server.stop()
+    gc_off = None
+    if args.server == 'tracd':
+        set_gc_freeze(env_path, False)
+        server = Server(args.server, env_path, args.workers, args.log)
+        try:
+            gc_off = measure(server, pool, 'system.getAPIVersion', 'xmlrpc',
+                             args.tickets, args.clients, args.duration)
+        finally:
+            server.stop()
+            set_gc_freeze(env_path, True)
+    print_table(list(floors.values()) + rows, floors)
+    if gc_off:
+        print('%-30s %-8s %8.1f %9.2f %9.2f %9.2f   (gc_freeze off)' % (
+            gc_off['workload'], 'xmlrpc', gc_off['rps'], gc_off['p50'],
+            gc_off['p99'], gc_off['cpu_ms']))
+    print('\nPeak server RSS (all processes): %.1f MiB' % (peak / MIB))
+    print_targets(rows, floors, gc_off)
+
+
+def run_scaling(args, env_path, pool):
+    """Read-heavy mix on 1 worker, then on more; throughput ratio."""
+    results = {}
+    for workers in args.scaling:
+        server = Server('gunicorn', env_path, workers, args.log)
+        try:
+            mix = [measure(server, pool, name, protocol, args.tickets,
+                           args.clients, args.duration)
+                   for name in ('ticket.get', 'wiki.getPage',
+                                'system.listMethods')
+                   for protocol in CONTENT_TYPES]
+        finally:
+            server.stop()
+        results[workers] = sum(r['rps'] for r in mix) / len(mix)
+        print('%d worker(s): %.1f req/s (read-heavy mix, mean of %d '
+              'workloads)' % (workers, results[workers], len(mix)))
+    low, high = min(args.scaling), max(args.scaling)
+    value = results[high] / results[low]
+    print('\n%d workers vs %d: %.2fx throughput (target >= 1.6: %s)'
+          % (high, low, value, 'met' if value >= 1.6 else 'MISSED'))
+
+
+def run_soak(args, env_path, pool):
+    """`args.soak` getAPIVersion/ticket.get calls; RSS every tenth."""
+    server = Server(args.server, env_path, args.workers, args.log)
+    step = args.soak // 10
+    readings = []
+    try:
+        for index in range(10):
+            for name in ('system.getAPIVersion', 'ticket.get'):
+                measure(server, pool, name, 'xmlrpc', args.tickets,
+                        args.clients, 10 ** 6, limit=step // 2 //
+                        args.clients)
+            readings.append(server.memory('VmRSS'))
+            print('after %6d calls: RSS %.1f MiB' % ((index + 1) * step,
+                                                     readings[-1] / MIB),
+                  flush=True)
+    finally:
+        server.stop()
+    growth = readings[-1] / readings[0] - 1
+    print('\nRSS growth after warm-up (first tenth): %.1f%% (target <= 20%%: '
+          '%s)' % (growth * 100, 'met' if growth <= 0.2 else 'MISSED'))
+
+
+def main():
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument('--server', choices=['tracd', 'gunicorn'],
+                        default='tracd')
+    parser.add_argument('--workers', type=int, default=4,
+                        help='gunicorn worker processes')
+    parser.add_argument('--db', default='sqlite:db/trac.db',
+                        help='database URI (a fresh PostgreSQL schema is '
+                             'used for postgres:// URIs)')
+    parser.add_argument('--tickets', type=int, default=10000)
+    parser.add_argument('--clients', type=int, default=4)
+    parser.add_argument('--duration', type=float, default=5.0,
+                        help='seconds per workload')
+    parser.add_argument('--scaling', type=lambda text: [
+        int(n) for n in text.split(',')],
+        help='compare gunicorn worker counts, e.g. 1,4')
+    parser.add_argument('--soak', type=int,
+                        help='number of calls for the RSS soak test')
+    parser.add_argument('--only', action='append',
+                        help='run only workloads whose name contains this '
+                             '(repeatable); the floors always run')
+    parser.add_argument('--keep', action='store_true',
+                        help='keep the environment directory')
+    args = parser.parse_args()
+    root = tempfile.mkdtemp(prefix='tracrpc-bench-')
+    args.log = os.path.join(root, 'server.log')
+    env_path = os.path.join(root, 'env')
+    dburi = args.db
+    if dburi.startswith('postgres://'):
+        dburi += ('&' if '?' in dburi else '?') + 'schema=bench_%d' % \
+            os.getpid()
+    print('Creating %s with %d tickets ...' % (env_path, args.tickets),
+          flush=True)
+    create_environment(env_path, dburi, args.tickets, 10, True)
+    describe(args)
+    pool = multiprocessing.get_context('fork').Pool(args.clients)
+    try:
+        if args.scaling:
+            run_scaling(args, env_path, pool)
+        elif args.soak:
+            run_soak(args, env_path, pool)
+        else:
+            run_benchmark(args, env_path, pool)
+    finally:
+        pool.terminate()
+        if dburi.startswith('postgres://'):
+            drop_schema(env_path)
+        if not args.keep:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+def drop_schema(env_path):
+    from trac.env import Environment
+    from trac.db.api import DatabaseManager
+    env = Environment(env_path)
+    DatabaseManager(env).destroy_db()
+    env.shutdown()
+
+
+def describe(args):
+    import platform
+    import trac
+    try:
+        import simplejson  # noqa: F401
+        encoder = 'simplejson %s' % simplejson.__version__
+    except ImportError:
+        encoder = 'stdlib json'
+    print('Python %s, Trac %s, %s; %s (%d workers), %s; %d CPUs; %d client '
+          'processes, %.0f s per workload' % (
+              platform.python_version(), trac.__version__, encoder,
+              args.server, args.workers if args.server == 'gunicorn' else 1,
+              args.db.split(':')[0], os.cpu_count(), args.clients,
+              args.duration), flush=True)
+
+
+if __name__ == '__main__':
+    bootstrap.reexec_in_venv(os.path.abspath(__file__), 'test')
+    main()
