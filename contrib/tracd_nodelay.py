@@ -6,9 +6,14 @@ delayed ACK (about 40 ms on Linux) on every response. And a client that
 announces a body it never sends would hold a thread forever; the socket
 timeout (`--socket-timeout SECONDS`, default 60) ends that.
 
+It also makes glibc return large freed blocks to the system at once
+(see `limit_mmap_threshold`).
+
 Usage: the arguments of `tracd`, plus `--socket-timeout`.
 """
 
+import ctypes
+import ctypes.util
 import socket
 import sys
 
@@ -26,11 +31,28 @@ class NoDelayTracHTTPServer(standalone.TracHTTPServer):
         return connection, address
 
 
+def limit_mmap_threshold(size=1 << 20):
+    """Serve blocks of `size` bytes and more from mmap, always.
+
+    glibc raises its mmap threshold each time a large block is freed, so
+    after one big request (an attachment) later big buffers come from the
+    heap and its per-thread arenas, and the process keeps that memory.
+    Fixing the threshold (as `MALLOC_MMAP_THRESHOLD_` does) keeps the
+    peak RSS of a 10 MiB attachment round trip near the live data.
+    """
+    name = ctypes.util.find_library('c')
+    mallopt = getattr(ctypes.CDLL(name), 'mallopt', None) if name else None
+    if mallopt and sys.platform.startswith('linux'):
+        m_mmap_threshold = -3
+        mallopt(m_mmap_threshold, size)
+
+
 def main(argv):
     if '--socket-timeout' in argv:
         index = argv.index('--socket-timeout')
         NoDelayTracHTTPServer.socket_timeout = float(argv[index + 1])
         del argv[index:index + 2]
+    limit_mmap_threshold()
     standalone.TracHTTPServer = NoDelayTracHTTPServer
     sys.argv = [sys.argv[0]] + argv
     return standalone.main()

@@ -81,7 +81,8 @@ def start_gunicorn(env_path, htpasswd, port, workers=4, log=None,
     contrib/trac_wsgi.py; return the process once it accepts
     connections."""
     contrib = os.path.dirname(os.path.abspath(__file__))
-    environ = dict(os.environ, TRAC_ENV=env_path, TRAC_HTPASSWD=htpasswd)
+    environ = dict(os.environ, TRAC_ENV=env_path, TRAC_HTPASSWD=htpasswd,
+                   MALLOC_MMAP_THRESHOLD_='1048576')
     command = [sys.executable, '-m', 'gunicorn', '--workers', str(workers),
                '--worker-class', worker_class, '--timeout', '120',
                '--bind', '127.0.0.1:%d' % port, '--chdir', contrib,

@@ -58,7 +58,7 @@ def put_attachment(env, req, parent, filename, description, data, replace,
     _validate(env, req, attachment)
     if replace:
         _delete_existing(env, req, attachment, filename)
-    attachment.insert(filename, io.BytesIO(data.data), size)
+    attachment.insert(filename, _Reader(data.data), size)
     return attachment.filename
 
 
@@ -72,6 +72,25 @@ def attachment_info(attachment):
     """`[filename, description, size, time, author]`."""
     return [attachment.filename, attachment.description, attachment.size,
             attachment.date, attachment.author]
+
+
+class _Reader(io.RawIOBase):
+    """A file over bytes or a bytearray that, unlike `io.BytesIO`, never
+    copies it (attachments can be large)."""
+
+    def __init__(self, data):
+        super().__init__()
+        self._view = memoryview(data)
+        self._position = 0
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        chunk = self._view[self._position:self._position + len(buffer)]
+        buffer[:len(chunk)] = chunk
+        self._position += len(chunk)
+        return len(chunk)
 
 
 def _plain_filename(filename):

@@ -4,6 +4,7 @@
 import base64
 import binascii
 import math
+import re
 from datetime import datetime
 
 try:
@@ -21,6 +22,7 @@ from tracrpc.util import NestingTooDeep, parse_iso_datetime, \
                          send_body, to_utc_naive, walk
 
 _NO_ID = object()  # the id of a JSON-RPC 2.0 notification
+_BASE64_RE = re.compile(r'[A-Za-z0-9+/]*={0,2}')
 
 
 def _reject_constant(name):
@@ -166,7 +168,9 @@ class JsonRpcProtocol(Component):
             if kind == 'datetime':
                 return parse_iso_datetime(text)
             if kind == 'binary':
-                return Binary(base64.b64decode(text, validate=True))
+                if not _BASE64_RE.fullmatch(text):
+                    raise ValueError('Invalid base64 data')
+                return Binary(binascii.a2b_base64(text))
         except (ValueError, binascii.Error) as e:
             raise InvalidParams('Invalid params: %s' % e)
         raise InvalidParams('Invalid params: unknown __jsonclass__ "%s"'

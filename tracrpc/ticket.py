@@ -6,7 +6,6 @@ workflow controllers, Trac's field validation and every
 `ITicketManipulator`, and `NotificationSystem` for mail.
 """
 
-import copy
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from html.parser import HTMLParser
@@ -282,8 +281,8 @@ class TicketRPC(AbstractRPCHandler):
         template = getattr(req, '_tracrpc_ticket', None)
         if template is None:
             template = req._tracrpc_ticket = model.Ticket(self.env)
-        ticket = copy.copy(template)
-        ticket.values, ticket._old, ticket.id = {}, {}, None
+        ticket = model.Ticket.__new__(model.Ticket)
+        ticket.__dict__.update(template.__dict__, values={}, _old={}, id=None)
         with self.env.db_query:  # one pooled connection for both queries
             ticket._fetch_ticket(id)
         return ticket

@@ -1,7 +1,6 @@
 """HTTP: routing RPC requests to a protocol, and the browsable listing."""
 
 import importlib.resources
-import io
 import re
 
 from trac.config import IntOption
@@ -18,6 +17,21 @@ from tracrpc.api import API_VERSION, InvalidRequest, IRPCProtocol, RPCError, \
 from tracrpc.util import cleandoc_, request_content_type, send_body
 
 _PATH_RE = re.compile(r'/(?:login/)?([^/]+)/?$')
+
+
+class _BodyReader(object):
+    """The buffered request body, handed over (not copied) to the one
+    protocol that reads it, so that a large body can be freed as soon as
+    the protocol has decoded it."""
+
+    def __init__(self, body):
+        self._body = body
+
+    def read(self, size=-1):
+        body, self._body = self._body, b''
+        if size is not None and 0 <= size < len(body):
+            body, self._body = body[:size], body[size:]
+        return body
 
 
 class RPCWeb(Component):
@@ -125,7 +139,7 @@ class RPCWeb(Component):
         if len(body) != length:
             self._send_plain(req, 400, 'The request body is shorter than its '
                                        'Content-Length.')
-        req.environ['wsgi.input'] = io.BytesIO(body)
+        req.environ['wsgi.input'] = _BodyReader(body)
 
     def _send_plain(self, req, status, message):
         # The body may be unread: the connection cannot be reused.
