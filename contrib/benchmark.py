@@ -22,12 +22,12 @@ stdlib/simplejson encoders in use.
 
 import argparse
 import base64
-import http.client
 import json
 import multiprocessing
 import os
 import random
 import shutil
+import socket
 import statistics
 import sys
 import tempfile
@@ -87,7 +87,8 @@ class Server(object):
     """tracd or gunicorn serving the environment, with /proc readings of
     its processes (CPU seconds, RSS)."""
 
-    def __init__(self, kind, env_path, workers, log_path):
+    def __init__(self, kind, env_path, workers, log_path,
+                 worker_class='gthread'):
         import tracenv
         self.port = tracenv.free_port()
         self.log = open(log_path, 'a')
@@ -96,7 +97,8 @@ class Server(object):
                                                self.log)
         else:
             self.process = tracenv.start_gunicorn(env_path, '', self.port,
-                                                  workers, self.log)
+                                                  workers, self.log,
+                                                  worker_class)
         self.host = '127.0.0.1'
 
     def pids(self):
@@ -218,32 +220,107 @@ class Workload(object):
         raise ValueError(self.name)
 
 
+class Connection(object):
+    """A minimal HTTP/1.1 keep-alive client: the load generator must cost
+    far less CPU than the server it measures (http.client does not)."""
+
+    def __init__(self, host, port):
+        self.address = (host, port)
+        self.sock = None
+        self.buffer = b''
+
+    def close(self):
+        if self.sock:
+            self.sock.close()
+        self.sock, self.buffer = None, b''
+
+    def request(self, request):
+        """Send `request` (method, path, body, content type); return
+        (status, body)."""
+        method, path, body, content_type = request
+        head = '%s %s HTTP/1.1\r\nHost: bench\r\n' % (method, path)
+        if body is not None:
+            head += 'Content-Type: %s\r\nContent-Length: %d\r\n' % (
+                content_type, len(body))
+        data = head.encode('ascii') + b'\r\n' + (body or b'')
+        if self.sock is None:
+            self.sock = socket.create_connection(self.address, timeout=300)
+            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.sock.sendall(data)
+        return self._response()
+
+    def _read(self):
+        chunk = self.sock.recv(1 << 20)
+        if not chunk:
+            raise ConnectionError('connection closed')
+        self.buffer += chunk
+
+    def _take(self, size):
+        while len(self.buffer) < size:
+            self._read()
+        data, self.buffer = self.buffer[:size], self.buffer[size:]
+        return data
+
+    def _line(self):
+        while b'\r\n' not in self.buffer:
+            self._read()
+        line, self.buffer = self.buffer.split(b'\r\n', 1)
+        return line
+
+    def _response(self):
+        while b'\r\n\r\n' not in self.buffer:
+            self._read()
+        head, self.buffer = self.buffer.split(b'\r\n\r\n', 1)
+        lines = head.split(b'\r\n')
+        status = int(lines[0].split()[1])
+        headers = dict(line.lower().split(b': ', 1) for line in lines[1:])
+        if b'content-length' in headers:
+            body = self._take(int(headers[b'content-length']))
+        elif headers.get(b'transfer-encoding') == b'chunked':
+            parts = []
+            while True:
+                size = int(self._line().split(b';')[0], 16)
+                parts.append(self._take(size))
+                self._take(2)
+                if not size:
+                    break
+            body = b''.join(parts)
+        else:
+            try:
+                while True:
+                    self._read()
+            except ConnectionError:
+                pass
+            body, self.buffer = self.buffer, b''
+        if headers.get(b'connection') == b'close' or \
+                b'content-length' not in headers and \
+                b'transfer-encoding' not in headers:
+            self.close()
+        return status, body
+
+
 def send(connection, request):
-    method, path, body, content_type = request
-    headers = {'Content-Type': content_type} if content_type else {}
-    connection.request(method, path, body, headers)
-    response = connection.getresponse()
-    data = response.read()
-    failed = response.status != 200 or b'<fault>' in data or \
-        b'"error": {' in data
+    status, data = connection.request(request)
+    failed = status != 200 or b'<fault>' in data or b'"error": {' in data
     return data, failed
 
 
 def client_process(args):
-    """One client: a keep-alive connection sending requests until the
-    deadline; returns (latencies, errors)."""
+    """One client: a keep-alive connection sending pre-built requests
+    until the deadline; returns (latencies, errors)."""
     host, port, name, protocol, tickets, deadline, seed, limit = args
     random.seed(seed)
     workload = Workload(name, protocol, tickets)
-    connection = http.client.HTTPConnection(host, port, timeout=300)
-    latencies, errors, number = [], 0, seed * 1000003
+    requests = [workload.request(seed * 1000003 + number)
+                for number in range(200)]
+    connection = Connection(host, port)
+    latencies, errors = [], 0
     while time.time() < deadline and len(latencies) < limit:
-        request = workload.request(number)
-        number += 1
+        request = requests[len(latencies) % len(requests)]
         start = time.perf_counter()
         try:
             data, failed = send(connection, request)
-        except (http.client.HTTPException, OSError):
+        except OSError:
             connection.close()
             failed = True
         latencies.append(time.perf_counter() - start)
@@ -255,8 +332,7 @@ def client_process(args):
 def measure(server, pool, name, protocol, tickets, clients, duration,
             limit=10 ** 9):
     warm = Workload(name, protocol, tickets)
-    connection = http.client.HTTPConnection(server.host, server.port,
-                                            timeout=300)
+    connection = Connection(server.host, server.port)
     for number in range(3):
         send(connection, warm.request(number))
     connection.close()
@@ -284,8 +360,7 @@ def measure_attachment(server, protocol, size=10 * MIB, rounds=3):
     RSS growth of the server over its RSS before."""
     workload = Workload('attachment', protocol, 1)
     data = os.urandom(size)
-    connection = http.client.HTTPConnection(server.host, server.port,
-                                            timeout=300)
+    connection = Connection(server.host, server.port)
     send(connection, workload.call('ticket.listAttachments', 1))
     baseline = server.memory('VmRSS')
     server.reset_peak()
@@ -395,7 +470,8 @@ def _collect_checks(checks, row, tab, csv, rows, gc_off):
 
 def run_benchmark(args, env_path, pool):
     rows, floors = [], {}
-    server = Server(args.server, env_path, args.workers, args.log)
+    server = Server(args.server, env_path, args.workers, args.log,
+                    args.worker_class)
     try:
         for name in ('floor /ticket/N?format=tab',
                      'floor /query?format=csv&max=0'):
@@ -438,7 +514,8 @@ def run_scaling(args, env_path, pool):
     """Read-heavy mix on 1 worker, then on more; throughput ratio."""
     results = {}
     for workers in args.scaling:
-        server = Server('gunicorn', env_path, workers, args.log)
+        server = Server('gunicorn', env_path, workers, args.log,
+                        args.worker_class)
         try:
             mix = [measure(server, pool, name, protocol, args.tickets,
                            args.clients, args.duration)
@@ -485,6 +562,9 @@ def main():
                         default='tracd')
     parser.add_argument('--workers', type=int, default=4,
                         help='gunicorn worker processes')
+    parser.add_argument('--worker-class', default='gthread',
+                        help='gunicorn worker class (gthread keeps '
+                             'connections alive; sync does not)')
     parser.add_argument('--db', default='sqlite:db/trac.db',
                         help='database URI (a fresh PostgreSQL schema is '
                              'used for postgres:// URIs)')
