@@ -118,3 +118,45 @@ def test_concurrent_updates_tracd(server):
 
 def test_concurrent_updates_gunicorn(gunicorn_server):
     concurrent_updates(gunicorn_server)
+
+
+def test_concurrent_updates_without_token_number_comments_uniquely(server):
+    """Without `_ts` every update is accepted; the row lock still keeps
+    comment numbers unique."""
+    tid = server.client('xmlrpc', 'user').call('ticket.create', 'no token',
+                                               '')
+
+    def updater(number):
+        client = server.client(PROTOCOLS[number % 2], 'user')
+        for step in range(5):
+            client.call('ticket.update', tid, 'c%d-%d' % (number, step))
+
+    assert run_threads(6, updater) == []
+    log = server.client('jsonrpc', 'user').call('ticket.changeLog', tid)
+    numbers = sorted(int(change[3]) for change in log
+                     if change[2] == 'comment')
+    assert numbers == list(range(1, 31))
+
+
+def test_concurrent_wiki_writers(server):
+    """Writers racing on one page: each save is accepted or refused with
+    409, never an internal error, and every accepted one is a version."""
+    page = 'Race%s' % uuid.uuid4().hex[:8]
+    accepted = []
+    lock = threading.Lock()
+
+    def writer(number):
+        client = server.client(PROTOCOLS[number % 2], 'user')
+        for step in range(8):
+            try:
+                client.call('wiki.putPage', page, 'w%d-%d' % (number, step),
+                            {})
+            except Fault as fault:
+                assert fault.code == 409, fault
+                continue
+            with lock:
+                accepted.append(step)
+
+    assert run_threads(6, writer) == []
+    info = server.client('jsonrpc', 'user').call('wiki.getPageInfo', page)
+    assert info['version'] == len(accepted)

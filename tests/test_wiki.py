@@ -276,3 +276,12 @@ def test_search_errors(rpc):
         == -32602
     assert fault_of(rpc('rpconly'), 'search.performSearch', 'abc').code \
         == 403
+
+
+def test_put_page_based_on_version(user):
+    name = unique()
+    assert user.call('wiki.putPage', name, 'one', {'version': 0}) is True
+    assert user.call('wiki.putPage', name, 'two', {'version': 1}) is True
+    fault = fault_of(user, 'wiki.putPage', name, 'stale', {'version': 1})
+    assert fault.code == 409 and 'version 2' in fault.message
+    assert user.call('wiki.getPage', name) == 'two'

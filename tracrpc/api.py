@@ -24,7 +24,7 @@ from tracrpc.util import cleandoc_, exception_to_unicode, to_unicode
 __all__ = ['IRPCProtocol', 'IXMLRPCHandler', 'AbstractRPCHandler',
            'expose_rpc', 'Method', 'XMLRPCSystem', 'Binary', 'RPCError',
            'MethodNotFound', 'ProtocolException', 'InvalidRequest',
-           'InvalidParams', 'ServiceException', 'CallOutcome',
+           'InvalidParams', 'ServiceException', 'ConflictError', 'CallOutcome',
            'MulticallResult', 'error_code_and_message', 'API_VERSION']
 
 #: `system.getAPIVersion()`: epoch 1, major 2 (compatible with the 1.2
@@ -78,6 +78,12 @@ class InvalidParams(RPCError):
 
 class ServiceException(RPCError):
     """A method failed for a reason the client can act upon."""
+
+
+class ConflictError(ServiceException):
+    """The resource changed since the client read it; nothing was saved.
+    Read it again and retry."""
+    code = 409
 
 
 def error_code_and_message(e, default_code):

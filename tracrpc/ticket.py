@@ -23,8 +23,8 @@ from trac.util.html import plaintext
 from trac.web.api import _RequestArgs
 
 from tracrpc import attachments
-from tracrpc.api import AbstractRPCHandler, Binary, InvalidParams, \
-                        expose_rpc
+from tracrpc.api import AbstractRPCHandler, Binary, ConflictError, \
+                        InvalidParams, expose_rpc
 from tracrpc.util import exception_to_unicode, to_utimestamp
 
 __all__ = ['TicketRPC', 'StatusRPC', 'ComponentRPC', 'VersionRPC',
@@ -34,11 +34,6 @@ __all__ = ['TicketRPC', 'StatusRPC', 'ComponentRPC', 'VersionRPC',
 #: Attributes that are never ticket fields: the workflow action, the
 #: change token and the action controls' inputs (`action_*`).
 _CONTROL_PREFIX = 'action_'
-
-
-class TicketCollision(TracError):
-    """The ticket changed since the client read its `_ts`."""
-    code = 409
 
 
 class TicketRPC(AbstractRPCHandler):
@@ -210,11 +205,11 @@ class TicketRPC(AbstractRPCHandler):
             self._validate(req, ticket, comment)
             controllers = _controllers(req, ticket, action) if action else []
             author = self._author(req, author, 'TICKET_ADMIN')
-            when = self._when(req, when) or datetime_now(utc)
-            saved = self._save(ticket, token, author, comment, when)
+            when = self._save(ticket, token, author, comment,
+                              self._when(req, when))
             for controller in controllers:
                 controller.apply_action_side_effects(req, ticket, action)
-        if saved and notify:
+        if when and notify:
             self._notify(TicketChangeEvent('changed', ticket, when, author,
                                            comment))
         return self._ticket_info(model.Ticket(self.env, ticket.id))
@@ -388,29 +383,39 @@ class TicketRPC(AbstractRPCHandler):
             raise TracError('; '.join(str(problem) for problem in problems))
 
     def _save(self, ticket, token, author, comment, when):
-        """Save the changes if `token` still matches the ticket's change
-        time; the check and the save are one transaction."""
+        """Save the changes, if `token` (when given) still matches the
+        ticket's change time; return the time of the change, or `None`
+        when there was nothing to save.
+
+        The first statement locks the ticket's row (it changes the
+        change time, so every backend counts the row), so the check, the
+        comment numbering and the save are one atomic step even across
+        processes. The time is taken once the lock is held: Trac numbers
+        a comment after the latest change by time."""
         if not ticket._old and not (comment or '').strip():
-            return False
+            return None
         if token is not None:
             try:
                 token = int(token)
             except ValueError:
                 raise InvalidParams('Invalid params: "_ts" must be the '
                                     'token returned by ticket.get')
+        sql = "UPDATE ticket SET changetime=changetime+1 WHERE id=%s"
+        args = [ticket.id]
+        if token is not None:
+            sql += " AND changetime=%s"
+            args.append(token)
         with self.env.db_transaction as db:
-            if token is not None:
-                cursor = db.cursor()
-                cursor.execute("UPDATE ticket SET changetime=%s "
-                               "WHERE id=%s AND changetime=%s",
-                               (to_utimestamp(when), ticket.id, token))
-                if cursor.rowcount != 1:
-                    raise TicketCollision(
-                        'Ticket #%s has been modified since you read it '
-                        '(its _ts changed); nothing was saved. Read it '
-                        'again and retry.' % ticket.id)
+            cursor = db.cursor()
+            cursor.execute(sql, args)
+            if cursor.rowcount != 1:
+                raise ConflictError(
+                    'Ticket #%s has been modified since you read it (its _ts '
+                    'changed); nothing was saved. Read it again and retry.'
+                    % ticket.id)
+            when = when or datetime_now(utc)
             ticket.save_changes(author, comment, when=when)
-        return True
+        return when
 
     def _author(self, req, requested, admin_action):
         """Who the change is recorded for: the caller, unless anonymous

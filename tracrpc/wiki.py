@@ -14,8 +14,8 @@ from trac.wiki.model import WikiPage
 from trac.wiki.web_ui import WikiModule
 
 from tracrpc import attachments
-from tracrpc.api import AbstractRPCHandler, Binary, InvalidParams, \
-                        expose_rpc
+from tracrpc.api import AbstractRPCHandler, Binary, ConflictError, \
+                        InvalidParams, expose_rpc
 from tracrpc.util import to_utimestamp
 
 __all__ = ['WikiRPC']
@@ -114,13 +114,23 @@ class WikiRPC(AbstractRPCHandler):
         """Write a page; return true.
 
         `attributes` may hold `comment`, `readonly` (a boolean; needs
-        WIKI_CHANGE_READONLY, part of WIKI_ADMIN) and `author` (honoured
-        for anonymous callers and WIKI_ADMIN only). Creating needs
+        WIKI_CHANGE_READONLY, part of WIKI_ADMIN), `author` (honoured
+        for anonymous callers and WIKI_ADMIN only) and `version`: the
+        version your text is based on (0 for a new page); if the page
+        has changed since, nothing is saved and the error (code 409) says
+        so. Two writers saving at the same moment get the same error.
+        Creating needs
         WIKI_CREATE, editing WIKI_MODIFY, editing a read-only page
         WIKI_ADMIN. `[wiki] max_size` and the page manipulators apply as
         in the web UI. Writing the current text again makes no new
         version."""
         page = self._writable_page(req, pagename)
+        based_on = attributes.get('version')
+        if based_on is not None and based_on != page.version:
+            raise ConflictError('Wiki page "%s" is at version %d, not %s; '
+                                'nothing was saved.' % (pagename,
+                                                        page.version,
+                                                        based_on))
         if len(content) > WikiModule(self.env).max_size:
             raise TracError('The wiki page is too long (must be less than '
                             '%d characters)' % WikiModule(self.env).max_size)
@@ -137,7 +147,12 @@ class WikiRPC(AbstractRPCHandler):
         if not author or not (req.authname == 'anonymous' or
                               'WIKI_ADMIN' in req.perm(page.resource)):
             author = req.authname
-        page.save(author, attributes.get('comment') or '')
+        try:
+            page.save(author, attributes.get('comment') or '')
+        except self.env.db_exc.IntegrityError:
+            raise ConflictError('Wiki page "%s" was saved by someone else at '
+                                'the same time; nothing was saved. Read it '
+                                'again and retry.' % pagename)
         return True
 
     @expose_rpc(None, bool, str)
