@@ -203,7 +203,9 @@ class Workload(object):
         if self.name == 'wiki.getPage':
             return self.call('wiki.getPage', 'BenchPage%d' % (number % 10))
         if self.name == 'wiki.putPage':
-            return self.call('wiki.putPage', 'BenchPut%d' % (number % 10),
+            # a page per client: concurrent writers of one page get 409
+            page = 'BenchPut%d-%d' % (number // 1000003, number % 10)
+            return self.call('wiki.putPage', page,
                              'Text %d %f' % (number, random.random()),
                              {'comment': 'bench'})
         if self.name == 'multicall 50 ticket.get':

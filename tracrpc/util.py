@@ -131,13 +131,17 @@ def request_content_type(req):
 
 
 def send_body(req, body, content_type, status=200):
-    """Send `body` (bytes) with an exact `Content-Length`; raises
-    `RequestDone` like `req.send`."""
+    """Send `body` (bytes, or a list of bytes chunks) with an exact
+    `Content-Length`; raises `RequestDone` like `req.send`."""
+    length = len(body) if isinstance(body, bytes) else sum(map(len, body))
     req.send_response(status)
     req.send_header('Content-Type', content_type + ';charset=utf-8')
-    req.send_header('Content-Length', len(body))
+    req.send_header('Content-Length', length)
     req.send_header('Cache-Control', 'no-cache')
     req.end_headers()
     if req.method != 'HEAD':
-        req.write(body)
+        # One write per chunk: Request.write joins what it gets in one
+        # call, which would copy a large chunk.
+        for chunk in [body] if isinstance(body, bytes) else body:
+            req.write(chunk)
     raise RequestDone

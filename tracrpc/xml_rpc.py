@@ -73,8 +73,8 @@ class XmlRpcProtocol(Component):
     # Internal methods
 
     def _send(self, req, values):
-        body = _Marshaller().response(values).encode('utf-8')
-        send_body(req, body, request_content_type(req) or 'text/xml')
+        send_body(req, list(_utf8_chunks(_Marshaller().response(values))),
+                  request_content_type(req) or 'text/xml')
 
     def _fault(self, e):
         code, message = error_code_and_message(e, 1)
@@ -85,6 +85,22 @@ class XmlRpcProtocol(Component):
         if outcome.error is not None:
             return self._fault(outcome.error)
         return [outcome.result]
+
+
+def _utf8_chunks(parts):
+    """The response as bytes: each run of text parts joined and encoded
+    once, base64 data (already bytes) passed through uncopied."""
+    run = []
+    for part in parts:
+        if isinstance(part, bytes):
+            if run:
+                yield ''.join(run).encode('utf-8')
+                run = []
+            yield part
+        else:
+            run.append(part)
+    if run:
+        yield ''.join(run).encode('utf-8')
 
 
 class _Unmarshaller(xmlrpc.client.Unmarshaller):
@@ -151,13 +167,14 @@ class _Marshaller(xmlrpc.client.Marshaller):
     """`xmlrpc.client`'s marshaller with our type rules: `None` as an
     empty string, dates in UTC, XML-illegal characters replaced, `str`
     subclasses (Markup, Trac's `empty`) as strings, binary data encoded
-    in slices (no second full-size copy)."""
+    in slices straight to bytes (no full-size text copy)."""
 
     dispatch = dict(xmlrpc.client.Marshaller.dispatch)
 
     def response(self, values):
-        """The `<methodResponse>` document for `values` (a tuple of
-        parameters, or a `Fault`), joined once."""
+        """The parts of the `<methodResponse>` document for `values` (a
+        tuple of parameters, or a `Fault`): text, and base64 data as
+        bytes."""
         parts = ["<?xml version='1.0'?>\n<methodResponse>\n"]
         write = parts.append
         if isinstance(values, xmlrpc.client.Fault):
@@ -174,7 +191,7 @@ class _Marshaller(xmlrpc.client.Marshaller):
                 write('</param>\n')
             write('</params>\n')
         write('</methodResponse>\n')
-        return ''.join(parts)
+        return parts
 
     def _Marshaller__dump(self, value, write):
         # Replaces the base class's private dispatcher (name-mangled):
@@ -204,12 +221,13 @@ class _Marshaller(xmlrpc.client.Marshaller):
 
     def dump_bytes(self, value, write):
         write('<value><base64>\n')
-        step = 57 * 1024  # whole base64 lines
+        step = 57 * 1024  # a multiple of 3: the slices encode seamlessly
+        view = memoryview(value)
         for offset in range(0, len(value), step):
-            write(binascii.b2a_base64(value[offset:offset + step])
-                  .decode('ascii'))
+            write(binascii.b2a_base64(view[offset:offset + step]))
         write('</base64></value>\n')
     dispatch[bytes] = dump_bytes
+    dispatch[bytearray] = dump_bytes
 
     def dump_binary(self, value, write):
         self.dump_bytes(value.data, write)
