@@ -6,6 +6,7 @@ import base64
 import http.client
 import json
 import os
+import uuid
 import xmlrpc.client
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -20,6 +21,11 @@ class Fault(Exception):
         super().__init__('%s: %s' % (code, message))
         self.code = code
         self.message = message
+
+
+def unique(prefix='T'):
+    """A name no other test uses (e.g. a page name or ticket summary)."""
+    return '%s%s' % (prefix, uuid.uuid4().hex[:10])
 
 
 def fault_of(client, method, *args):

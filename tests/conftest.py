@@ -16,8 +16,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(HERE), 'contrib'))
 sys.path.insert(0, HERE)
 
 import tracenv  # noqa: E402
-from environment import MailSink, TEST_USERS, build_environment, \
-    environment_config  # noqa: E402
+from environment import MailSink, prepare  # noqa: E402
 from clients import PROTOCOLS, Server  # noqa: E402
 from databases import BACKENDS, Database  # noqa: E402
 
@@ -50,10 +49,7 @@ def database(request):
 def server(tmp_path_factory, mail_sink, database):
     """A running tracd serving a fresh environment."""
     root = tmp_path_factory.mktemp('trac-' + database.backend)
-    env_path = build_environment(str(root / 'env'), database.uri,
-                                 environment_config(mail_sink.port))
-    htpasswd = str(root / 'htpasswd')
-    tracenv.write_htpasswd(htpasswd, {name: name for name in TEST_USERS})
+    env_path, htpasswd = prepare(str(root), database.uri, mail_sink.port)
     port = tracenv.free_port()
     with open(str(root / 'tracd.log'), 'w') as log:
         process = tracenv.start_tracd(env_path, htpasswd, port, log,
@@ -81,6 +77,18 @@ def noauth_server(server, tmp_path_factory):
 def protocol(request):
     """Each test using it runs once per protocol."""
     return request.param
+
+
+@pytest.fixture
+def user(rpc):
+    """A client of `user` (developer permissions) in each protocol."""
+    return rpc('user')
+
+
+@pytest.fixture
+def admin(rpc):
+    """A client of `admin` (TRAC_ADMIN) in each protocol."""
+    return rpc('admin')
 
 
 @pytest.fixture

@@ -87,3 +87,13 @@ def environment_config(mail_port):
             ('trac', 'permission_policies',
              'SecretTicketPolicy, DefaultWikiPolicy, DefaultTicketPolicy, '
              'DefaultPermissionPolicy, LegacyAttachmentPolicy')]
+
+
+def prepare(root, dburi, mail_port):
+    """Build the test environment and its htpasswd file under `root`;
+    return their paths."""
+    env_path = build_environment(os.path.join(root, 'env'), dburi,
+                                 environment_config(mail_port))
+    htpasswd = os.path.join(root, 'htpasswd')
+    tracenv.write_htpasswd(htpasswd, {name: name for name in TEST_USERS})
+    return env_path, htpasswd

@@ -9,7 +9,7 @@ import pytest
 import tracenv
 from clients import PROTOCOLS, Fault, Server
 from databases import Database
-from environment import TEST_USERS, build_environment, environment_config
+from environment import prepare
 
 
 @pytest.fixture(scope='module')
@@ -17,10 +17,7 @@ def gunicorn_server(tmp_path_factory, mail_sink):
     """gunicorn with 4 workers serving an environment on PostgreSQL."""
     database = Database('postgres')
     root = tmp_path_factory.mktemp('gunicorn')
-    env_path = build_environment(str(root / 'env'), database.uri,
-                                 environment_config(mail_sink.port))
-    htpasswd = str(root / 'htpasswd')
-    tracenv.write_htpasswd(htpasswd, {name: name for name in TEST_USERS})
+    env_path, htpasswd = prepare(str(root), database.uri, mail_sink.port)
     port = tracenv.free_port()
     with open(str(root / 'gunicorn.log'), 'w') as log:
         process = tracenv.start_gunicorn(env_path, htpasswd, port, 4, log)

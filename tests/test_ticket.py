@@ -1,25 +1,10 @@
 """The ticket namespaces against a real tracd, in both protocols."""
 
-import uuid
 from datetime import datetime, timedelta
 
 import pytest
 
-from clients import Binary, fault_of
-
-
-def unique(prefix='T'):
-    return '%s-%s' % (prefix, uuid.uuid4().hex[:10])
-
-
-@pytest.fixture
-def user(rpc):
-    return rpc('user')
-
-
-@pytest.fixture
-def admin(rpc):
-    return rpc('admin')
+from clients import Binary, fault_of, unique
 
 
 @pytest.fixture

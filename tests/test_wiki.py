@@ -6,27 +6,13 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from clients import Binary, fault_of
-
-
-def unique(prefix='Page'):
-    return '%s%s' % (prefix, uuid.uuid4().hex[:10])
-
-
-@pytest.fixture
-def user(rpc):
-    return rpc('user')
-
-
-@pytest.fixture
-def admin(rpc):
-    return rpc('admin')
+from clients import Binary, fault_of, unique
 
 
 # -- Reading and writing ----------------------------------------------------
 
 def test_page_lifecycle(user, admin):
-    name = unique()
+    name = unique('Page')
     for number in (1, 2, 3):
         assert user.call('wiki.putPage', name, 'Text %d' % number,
                          {'comment': 'edit %d' % number}) is True
@@ -54,14 +40,14 @@ def test_page_lifecycle(user, admin):
 
 
 def test_unchanged_text_is_no_new_version(user):
-    name = unique()
+    name = unique('Page')
     user.call('wiki.putPage', name, 'Same', {})
     assert user.call('wiki.putPage', name, 'Same', {}) is True
     assert user.call('wiki.getPageInfo', name)['version'] == 1
 
 
 def test_author_cannot_be_impersonated(user, admin):
-    name = unique()
+    name = unique('Page')
     user.call('wiki.putPage', name, 'one', {'author': 'admin'})
     assert user.call('wiki.getPageInfo', name)['author'] == 'user'
     admin.call('wiki.putPage', name, 'two', {'author': 'robot'})
@@ -69,7 +55,7 @@ def test_author_cannot_be_impersonated(user, admin):
 
 
 def test_readonly_pages(user, admin):
-    name = unique()
+    name = unique('Page')
     assert fault_of(user, 'wiki.putPage', name, 'x',
                     {'readonly': True}).code == 403
     admin.call('wiki.putPage', name, 'locked', {'readonly': True})
@@ -81,7 +67,7 @@ def test_readonly_pages(user, admin):
 
 def test_write_permissions(rpc):
     viewer = rpc('viewer')
-    name = unique()
+    name = unique('Page')
     assert fault_of(viewer, 'wiki.putPage', name, 'x', {}).code == 403
     rpc('user').call('wiki.putPage', name, 'x', {})
     assert fault_of(viewer, 'wiki.putPage', name, 'y', {}).code == 403
@@ -90,7 +76,7 @@ def test_write_permissions(rpc):
 
 
 def test_read_permissions(rpc):
-    name = unique()
+    name = unique('Page')
     rpc('user').call('wiki.putPage', name, 'x', {})
     rpconly = rpc('rpconly')
     for method, args in [('wiki.getPage', (name,)),
@@ -106,14 +92,14 @@ def test_read_permissions(rpc):
 
 
 def test_manipulator_rejects_page(user):
-    name = unique()
+    name = unique('Page')
     fault = fault_of(user, 'wiki.putPage', name, 'REJECTME', {})
     assert 'REJECTME is not welcome in the wiki' in fault.message
     assert fault_of(user, 'wiki.getPage', name).code == 404
 
 
 def test_max_size(user):
-    fault = fault_of(user, 'wiki.putPage', unique(), 'x' * 300000, {})
+    fault = fault_of(user, 'wiki.putPage', unique('Page'), 'x' * 300000, {})
     assert 'too long' in fault.message and '262144' in fault.message
 
 
@@ -166,7 +152,7 @@ def test_wiki_to_html_exact(user):
 
 
 def test_html_has_absolute_urls(server, user):
-    name = unique()
+    name = unique('Page')
     user.call('wiki.putPage', name, 'See WikiStart', {})
     html = user.call('wiki.getPageHTML', name)
     assert html.startswith('<html><body>') and html.endswith('</body></html>')
@@ -174,7 +160,7 @@ def test_html_has_absolute_urls(server, user):
 
 
 def test_list_links(user):
-    name = unique()
+    name = unique('Page')
     user.call('wiki.putPage', name, 'WikiStart, [wiki:Other/Page], '
               'http://example.org/x and WikiStart again', {})
     links = user.call('wiki.listLinks', name)
@@ -185,7 +171,7 @@ def test_list_links(user):
 
 def test_recent_changes_and_all_pages(user):
     since = datetime.utcnow() - timedelta(seconds=5)
-    name = unique()
+    name = unique('Page')
     user.call('wiki.putPage', name, 'x', {})
     user.call('wiki.putPage', name, 'y', {})
     recent = [info for info in user.call('wiki.getRecentChanges', since)
@@ -225,7 +211,7 @@ def test_attachments_on_sub_page(user, admin):
 
 def test_attachment_rules(rpc):
     user = rpc('user')
-    name = unique()
+    name = unique('Page')
     user.call('wiki.putPage', name, 'x', {})
     fault = fault_of(user, 'wiki.putAttachmentEx', name, 'big.bin', '',
                      Binary(b'x' * 100001))
@@ -253,7 +239,7 @@ def test_search_finds_ticket_and_page(server, rpc):
     user = rpc('user')
     word = 'zq' + uuid.uuid4().hex[:8]
     tid = user.call('ticket.create', 'About %s' % word, 'text')
-    page = unique()
+    page = unique('Page')
     user.call('wiki.putPage', page, 'Mentions %s here' % word, {})
     results = user.call('search.performSearch', word)
     hrefs = [result[0] for result in results]
@@ -279,7 +265,7 @@ def test_search_errors(rpc):
 
 
 def test_put_page_based_on_version(user):
-    name = unique()
+    name = unique('Page')
     assert user.call('wiki.putPage', name, 'one', {'version': 0}) is True
     assert user.call('wiki.putPage', name, 'two', {'version': 1}) is True
     fault = fault_of(user, 'wiki.putPage', name, 'stale', {'version': 1})

@@ -508,6 +508,9 @@ class _ModelRPC(AbstractRPCHandler):
     model_class = None
     fields = {}
 
+    def xmlrpc_namespace(self):
+        return 'ticket.' + self.model_class.__name__.lower()
+
     @expose_rpc('TICKET_VIEW', list)
     def getAll(self, req):
         """Return the names of all entries."""
@@ -571,9 +574,6 @@ class ComponentRPC(_ModelRPC):
     model_class = model.Component
     fields = {'owner': 'text', 'description': 'text'}
 
-    def xmlrpc_namespace(self):
-        return 'ticket.component'
-
 
 class VersionRPC(_ModelRPC):
     """Versions: `{name, time, description}`; `time` is the release date
@@ -581,9 +581,6 @@ class VersionRPC(_ModelRPC):
 
     model_class = model.Version
     fields = {'time': 'time', 'description': 'text'}
-
-    def xmlrpc_namespace(self):
-        return 'ticket.version'
 
 
 class MilestoneRPC(_ModelRPC):
@@ -593,15 +590,15 @@ class MilestoneRPC(_ModelRPC):
     model_class = model.Milestone
     fields = {'due': 'time', 'completed': 'time', 'description': 'text'}
 
-    def xmlrpc_namespace(self):
-        return 'ticket.milestone'
-
 
 class _EnumRPC(AbstractRPCHandler):
     """Shared by the enum namespaces: `model_class` is the Trac enum."""
 
     abstract = True
     model_class = None
+
+    def xmlrpc_namespace(self):
+        return 'ticket.' + self.model_class.__name__.lower()
 
     @expose_rpc('TICKET_VIEW', list)
     def getAll(self, req):
@@ -641,32 +638,20 @@ class TypeRPC(_EnumRPC):
     """Ticket types."""
     model_class = model.Type
 
-    def xmlrpc_namespace(self):
-        return 'ticket.type'
-
 
 class ResolutionRPC(_EnumRPC):
     """Ticket resolutions."""
     model_class = model.Resolution
-
-    def xmlrpc_namespace(self):
-        return 'ticket.resolution'
 
 
 class PriorityRPC(_EnumRPC):
     """Ticket priorities."""
     model_class = model.Priority
 
-    def xmlrpc_namespace(self):
-        return 'ticket.priority'
-
 
 class SeverityRPC(_EnumRPC):
     """Ticket severities."""
     model_class = model.Severity
-
-    def xmlrpc_namespace(self):
-        return 'ticket.severity'
 
 
 class StatusRPC(AbstractRPCHandler):
