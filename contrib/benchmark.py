@@ -339,6 +339,7 @@ def measure(server, pool, name, protocol, tickets, clients, duration,
         send(connection, warm.request(number))
     connection.close()
     cpu_before = server.cpu_seconds()
+    busy_before = machine_busy_seconds()
     started = time.time()
     deadline = started + duration
     results = pool.map(client_process, [
@@ -346,6 +347,7 @@ def measure(server, pool, name, protocol, tickets, clients, duration,
          index + 1, limit) for index in range(clients)])
     elapsed = time.time() - started
     cpu = server.cpu_seconds() - cpu_before
+    busy = machine_busy_seconds() - busy_before
     latencies = sorted(l for result in results for l in result[0])
     calls = len(latencies)
     return {'workload': name, 'protocol': protocol, 'calls': calls,
@@ -354,7 +356,16 @@ def measure(server, pool, name, protocol, tickets, clients, duration,
             'p50': latencies[calls // 2] * 1000,
             'p99': latencies[min(calls - 1, int(calls * 0.99))] * 1000,
             'mean': statistics.mean(latencies) * 1000,
-            'cpu_ms': cpu / calls * 1000}
+            'cpu_ms': cpu / calls * 1000,
+            'server_cores': cpu / elapsed, 'machine_cores': busy / elapsed}
+
+
+def machine_busy_seconds():
+    """CPU seconds all processes of the machine have used (/proc/stat)."""
+    with open('/proc/stat') as f:
+        fields = [int(value) for value in f.readline().split()[1:]]
+    idle = fields[3] + fields[4]
+    return (sum(fields[:8]) - idle) / CLOCK_TICKS
 
 
 def measure_attachment(server, protocol, size=10 * MIB, rounds=3):
@@ -528,7 +539,11 @@ def run_scaling(args, env_path, pool):
             server.stop()
         results[workers] = sum(r['rps'] for r in mix) / len(mix)
         print('%d worker(s): %.1f req/s (read-heavy mix, mean of %d '
-              'workloads)' % (workers, results[workers], len(mix)))
+              'workloads); CPU cores busy: server %.2f, whole machine %.2f '
+              'of %d' % (workers, results[workers], len(mix),
+                         statistics.mean(r['server_cores'] for r in mix),
+                         statistics.mean(r['machine_cores'] for r in mix),
+                         os.cpu_count()))
     low, high = min(args.scaling), max(args.scaling)
     value = results[high] / results[low]
     print('\n%d workers vs %d: %.2fx throughput (target >= 1.6: %s)'

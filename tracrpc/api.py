@@ -456,8 +456,9 @@ class XMLRPCSystem(Component):
         """Make several calls in one request.
 
         Takes a list of calls: `{"methodName": name, "params": [...]}` in
-        XML-RPC, request objects `{"method": name, "params": [...],
-        "id": id}` in JSON-RPC. Returns one entry per call, in order: in
+        XML-RPC, request objects
+        `{"method": name, "params": [...], "id": id}` in JSON-RPC.
+        Returns one entry per call, in order: in
         XML-RPC `[result]` or a `{faultCode, faultString}` struct, in
         JSON-RPC a response object with the call's own id. One failing
         call does not stop the others; `system.multicall` cannot be

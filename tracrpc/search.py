@@ -30,8 +30,8 @@ class SearchRPC(AbstractRPCHandler):
         """Search for `query` (words, or phrases in quotes) with the given
         filters (default: all) and return the results, newest first, as
         `[[href, title, date, author, excerpt], ...]`; `href` is an
-        absolute URL. A single word must be at least `[search]
-        min_query_length` characters long (3 by default)."""
+        absolute URL. A single word must be at least
+        `[search] min_query_length` characters long (3 by default)."""
         available = self._filters(req)
         if filters is None:
             filters = list(available)

@@ -162,8 +162,12 @@ class RPCWeb(Component):
         docs = []
         for protocol in self.protocols:
             name, text = protocol.rpc_info()
-            urls = [(req.abs_href(item), req.abs_href('login', item), ctype)
-                    for item, ctype in protocol.rpc_match()]
+            content_types = {}
+            for item, content_type in protocol.rpc_match():
+                content_types.setdefault(item, []).append(content_type)
+            urls = [(req.abs_href(item), req.abs_href('login', item),
+                     ', '.join(types))
+                    for item, types in content_types.items()]
             docs.append({'name': name, 'urls': urls,
                          'docs': self._wiki(context, text)})
         return docs
