@@ -499,22 +499,35 @@ def _form_inputs(html):
 
 # -- Ticket models -------------------------------------------------------
 
-class _ModelRPC(AbstractRPCHandler):
-    """Shared by `ticket.component`, `ticket.version` and
-    `ticket.milestone`: `model_class` is the Trac model, `fields` maps
-    attribute names to kinds (`'text'` or `'time'`)."""
+class _EntryRPC(AbstractRPCHandler):
+    """Shared by the namespaces of named ticket entries: `model_class`
+    is the Trac model, which also names the namespace."""
 
     abstract = True
     model_class = None
-    fields = {}
 
     def xmlrpc_namespace(self):
         return 'ticket.' + self.model_class.__name__.lower()
 
     @expose_rpc('TICKET_VIEW', list)
     def getAll(self, req):
-        """Return the names of all entries."""
+        """Return the names of all entries, in their order."""
         return [entry.name for entry in self.model_class.select(self.env)]
+
+    @expose_rpc('TICKET_ADMIN', int, str)
+    def delete(self, req, name):
+        """Delete an entry. Returns 0."""
+        self.model_class(self.env, name).delete()
+        return 0
+
+
+class _ModelRPC(_EntryRPC):
+    """Shared by `ticket.component`, `ticket.version` and
+    `ticket.milestone`: `fields` maps attribute names to kinds (`'text'`
+    or `'time'`)."""
+
+    abstract = True
+    fields = {}
 
     @expose_rpc('TICKET_VIEW', dict, str)
     def get(self, req, name):
@@ -544,12 +557,6 @@ class _ModelRPC(AbstractRPCHandler):
             entry.name = attributes['name']
         self._set_attributes(entry, attributes)
         entry.update()
-        return 0
-
-    @expose_rpc('TICKET_ADMIN', int, str)
-    def delete(self, req, name):
-        """Delete an entry. Returns 0."""
-        self.model_class(self.env, name).delete()
         return 0
 
     def _set_attributes(self, entry, attributes):
@@ -591,19 +598,10 @@ class MilestoneRPC(_ModelRPC):
     fields = {'due': 'time', 'completed': 'time', 'description': 'text'}
 
 
-class _EnumRPC(AbstractRPCHandler):
-    """Shared by the enum namespaces: `model_class` is the Trac enum."""
+class _EnumRPC(_EntryRPC):
+    """Shared by the enum namespaces (type, priority, ...)."""
 
     abstract = True
-    model_class = None
-
-    def xmlrpc_namespace(self):
-        return 'ticket.' + self.model_class.__name__.lower()
-
-    @expose_rpc('TICKET_VIEW', list)
-    def getAll(self, req):
-        """Return the names of all values, in their order."""
-        return [entry.name for entry in self.model_class.select(self.env)]
 
     @expose_rpc('TICKET_VIEW', str, str)
     def get(self, req, name):
@@ -625,12 +623,6 @@ class _EnumRPC(AbstractRPCHandler):
         entry = self.model_class(self.env, name)
         entry.value = value
         entry.update()
-        return 0
-
-    @expose_rpc('TICKET_ADMIN', int, str)
-    def delete(self, req, name):
-        """Delete an entry. Returns 0."""
-        self.model_class(self.env, name).delete()
         return 0
 
 
