@@ -17,7 +17,7 @@ from trac.web.api import RequestDone
 
 __all__ = ['cleandoc_', 'gettext', 'to_b', 'to_unicode', 'accepts_mimetype',
            'prepare_docs', 'exception_to_unicode', 'to_utimestamp',
-           'from_utimestamp', 'to_utc_naive', 'from_utc_naive',
+           'from_utimestamp', 'to_utc_naive',
            'replace_xml_illegal', 'replace_surrogates', 'parse_iso_datetime',
            'walk', 'NestingTooDeep', 'request_content_type', 'send_body']
 
@@ -53,13 +53,6 @@ def to_utc_naive(value):
     """Return an aware `datetime` as a naive one in UTC (naive = UTC)."""
     if value.tzinfo is not None:
         value = value.astimezone(timezone.utc).replace(tzinfo=None)
-    return value
-
-
-def from_utc_naive(value):
-    """Return a naive `datetime` taken to be in UTC as an aware one."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=utc)
     return value
 
 
