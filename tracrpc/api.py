@@ -25,7 +25,8 @@ __all__ = ['IRPCProtocol', 'IXMLRPCHandler', 'AbstractRPCHandler',
            'expose_rpc', 'Method', 'XMLRPCSystem', 'Binary', 'RPCError',
            'MethodNotFound', 'ProtocolException', 'InvalidRequest',
            'InvalidParams', 'ServiceException', 'ConflictError', 'CallOutcome',
-           'MulticallResult', 'error_code_and_message', 'API_VERSION']
+           'MulticallResult', 'error_code_and_message', 'API_VERSION',
+           'DATABASE_BUSY']
 
 #: `system.getAPIVersion()`: epoch 1, major 2 (compatible with the 1.2
 #: line); the minor number grows with every addition to the API.
@@ -86,14 +87,24 @@ class ConflictError(ServiceException):
     code = 409
 
 
+#: code of a call refused because the database was busy (locked,
+#: deadlocked): retrying the call is the remedy
+DATABASE_BUSY = -32000
+
+_BUSY_MARKERS = ('database is locked', 'deadlock', 'lock wait timeout',
+                 'could not serialize')
+
+
 def error_code_and_message(e, default_code):
     """Map an exception to the `(code, message)` of a fault.
 
     This is the one place that decides what a client is told: permission
     errors are 403, missing resources 404, RPC errors carry their own code,
-    anything else gets `default_code`. Messages of unexpected exceptions
-    name only the exception type and text, never a traceback; errors from
-    the operating system (which carry file paths) name only their type.
+    a busy database (sqlite locked, a deadlock) is `DATABASE_BUSY` with a
+    message saying to retry, anything else gets `default_code`. Messages
+    of unexpected exceptions name only the exception type and text, never
+    a traceback; errors from the operating system (which carry file
+    paths) name only their type.
     """
     if isinstance(e, PermissionError):
         return 403, to_unicode(e)
@@ -106,7 +117,11 @@ def error_code_and_message(e, default_code):
         return code, to_unicode(e)
     if isinstance(e, OSError):
         return code, 'Internal error (%s)' % e.__class__.__name__
-    return code, 'Internal error: %s' % exception_to_unicode(e)
+    text = exception_to_unicode(e)
+    if any(marker in text.lower() for marker in _BUSY_MARKERS):
+        return DATABASE_BUSY, 'The database is busy (%s); nothing was ' \
+                              'saved. Retry the call.' % text
+    return code, 'Internal error: %s' % text
 
 
 def log_rpc_error(log, e):
