@@ -627,3 +627,21 @@ def test_plugin_provider_callable_in_both_protocols(server, protocol):
     assert client.call('bare.add', 40, 2) == 42
     assert client.call('bare.sayHello') == 'hello'
     assert client.call('testing.whoami') == 'user'
+
+
+def test_jsonrpc_undecodable_call_fails_alone(server):
+    bad = {'__jsonclass__': ['datetime', 'yesterday']}
+    response = server.client('jsonrpc').request([
+        {'jsonrpc': '2.0', 'method': 'testing.echo', 'params': [[bad]],
+         'id': 'bad'},
+        {'jsonrpc': '2.0', 'method': 'bare.add', 'params': [1, 2],
+         'id': 'good'}])
+    assert response[0]['id'] == 'bad'
+    assert response[0]['error']['code'] == -32602
+    assert response[1] == {'jsonrpc': '2.0', 'id': 'good', 'result': 3}
+    multicall = server.client('jsonrpc').request({
+        'method': 'system.multicall', 'id': 1, 'params': [
+            {'method': 'testing.echo', 'params': [[bad]], 'id': 7},
+            {'method': 'bare.sayHello', 'id': 8}]})
+    assert [(r['id'], r['error'] and r['error']['code'])
+            for r in multicall['result']] == [(7, -32602), (8, None)]

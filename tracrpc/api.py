@@ -25,6 +25,7 @@ __all__ = ['IRPCProtocol', 'IXMLRPCHandler', 'AbstractRPCHandler',
            'expose_rpc', 'Method', 'XMLRPCSystem', 'Binary', 'RPCError',
            'MethodNotFound', 'ProtocolException', 'InvalidRequest',
            'InvalidParams', 'ServiceException', 'ConflictError', 'CallOutcome',
+           'UndecodedCall',
            'MulticallResult', 'error_code_and_message', 'API_VERSION',
            'DATABASE_BUSY']
 
@@ -381,6 +382,15 @@ class CallOutcome(namedtuple('CallOutcome', 'request result error')):
     parsed it, and either its `result` or its `error` (an exception)."""
 
 
+class UndecodedCall(dict):
+    """A call of a multicall that its protocol could not decode: the
+    call's own data (its id, say) and the `error` answered in its slot."""
+
+    def __init__(self, call, error):
+        super().__init__(call)
+        self.error = error
+
+
 class MulticallResult(list):
     """What `system.multicall` returns: a list of `CallOutcome`; each
     protocol encodes it in its own multicall shape."""
@@ -487,6 +497,8 @@ class XMLRPCSystem(Component):
 
     def _outcome(self, req, signature):
         try:
+            if isinstance(signature, UndecodedCall):
+                raise signature.error
             if not isinstance(signature, dict):
                 raise InvalidRequest('A call in system.multicall must be a '
                                      'struct/object')

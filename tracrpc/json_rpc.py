@@ -16,7 +16,7 @@ from trac.core import Component, implements
 
 from tracrpc.api import Binary, InvalidParams, InvalidRequest, \
                         IRPCProtocol, MulticallResult, ProtocolException, \
-                        XMLRPCSystem, error_code_and_message
+                        UndecodedCall, XMLRPCSystem, error_code_and_message
 from tracrpc.util import NestingTooDeep, parse_iso_datetime, \
                          replace_surrogates, request_content_type, \
                          send_body, to_utc_naive, walk
@@ -79,26 +79,21 @@ class JsonRpcProtocol(Component):
                                     'valid UTF-8')
         except (ValueError, RecursionError) as e:
             raise ProtocolException('Parse error: %s' % e)
-        max_depth = XMLRPCSystem(self.env).max_depth
-        if isinstance(data, dict):
-            req.rpc = data  # lets an error below echo the request's id
-        try:
-            data = walk(data, self._from_wire, max_depth)
-        except NestingTooDeep as e:
-            raise ProtocolException('Parse error: %s' % e)
         if isinstance(data, list):
             if not data:
                 raise InvalidRequest('Invalid request: empty batch')
-            return {'method': 'system.multicall', 'params': [data],
-                    'batch': True}
+            return {'method': 'system.multicall', 'batch': True,
+                    'params': [self._decode_calls(data)]}
         if not isinstance(data, dict):
             raise InvalidRequest('Invalid request: expected a JSON object')
+        req.rpc = data  # lets an error below echo the request's id
         params = data.get('params')
         if data.get('method') == 'system.multicall' and \
-                isinstance(params, list) and \
-                not (len(params) == 1 and isinstance(params[0], list)):
-            params = [params]
-        return dict(data, params=params)
+                isinstance(params, list):
+            if len(params) == 1 and isinstance(params[0], list):
+                params = params[0]
+            return dict(data, params=[self._decode_calls(params)])
+        return dict(data, params=self._decode(params))
 
     def send_rpc_result(self, req, result):
         if isinstance(result, MulticallResult):
@@ -115,6 +110,25 @@ class JsonRpcProtocol(Component):
                                        error=e))
 
     # Internal methods
+
+    def _decode(self, value):
+        """`value` with class hints decoded and strings made encodable."""
+        try:
+            return walk(value, self._from_wire,
+                        XMLRPCSystem(self.env).max_depth)
+        except NestingTooDeep as e:
+            raise ProtocolException('Parse error: %s' % e)
+
+    def _decode_calls(self, calls):
+        """Decode the calls of a batch or multicall one by one, so that a
+        call with undecodable values fails alone, with its own id."""
+        decoded = []
+        for call in calls:
+            try:
+                decoded.append(self._decode(call))
+            except (InvalidParams, ProtocolException) as e:
+                decoded.append(UndecodedCall(call, e))
+        return decoded
 
     def _send(self, req, response):
         if response is None:
