@@ -645,3 +645,40 @@ def test_jsonrpc_undecodable_call_fails_alone(server):
             {'method': 'bare.sayHello', 'id': 8}]})
     assert [(r['id'], r['error'] and r['error']['code'])
             for r in multicall['result']] == [(7, -32602), (8, None)]
+
+
+SAMPLES = {'int': 1, 'string': 'x', 'boolean': True, 'double': 1.5,
+           'array': [], 'struct': {}, 'base64': Binary(b'x'),
+           'dateTime.iso8601': datetime(2000, 1, 1)}
+
+
+def every_method(server):
+    return [method for method in server.client('xmlrpc', 'admin').call(
+        'system.listMethods')]
+
+
+def test_every_method_refuses_bad_arguments(server, protocol):
+    """Too many arguments, and a first argument of the wrong type, are
+    -32602 for every exposed method."""
+    admin = server.client(protocol, 'admin')
+    checked = 0
+    for method in every_method(server):
+        if protocol == 'jsonrpc' and method == 'system.multicall':
+            continue  # its params are the list of calls, of any length
+        signatures = [signature.split(',') for signature in
+                      admin.call('system.methodSignature', method)]
+        longest = max(len(signature) - 1 for signature in signatures)
+        with pytest.raises(Fault) as raised:
+            admin.call(method, *[0] * (longest + 1))
+        assert raised.value.code == -32602, method
+        first_types = {signature[1] for signature in signatures
+                       if len(signature) > 1}
+        if first_types:
+            wrong = 5 if 'struct' in first_types else {'not': 'this'}
+            shortest = min((s for s in signatures if len(s) > 1), key=len)
+            with pytest.raises(Fault) as raised:
+                admin.call(method, wrong,
+                           *[SAMPLES[name] for name in shortest[2:]])
+            assert raised.value.code == -32602, method
+        checked += 1
+    assert checked >= 70
