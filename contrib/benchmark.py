@@ -348,7 +348,8 @@ def measure(server, pool, name, protocol, tickets, clients, duration,
     elapsed = time.time() - started
     cpu = server.cpu_seconds() - cpu_before
     busy = machine_busy_seconds() - busy_before
-    latencies = sorted(l for result in results for l in result[0])
+    latencies = sorted(latency for result in results
+                       for latency in result[0])
     calls = len(latencies)
     return {'workload': name, 'protocol': protocol, 'calls': calls,
             'errors': sum(result[1] for result in results),

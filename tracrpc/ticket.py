@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 
 from trac.core import TracError
 from trac.notification.api import NotificationSystem
-from trac.resource import Resource, ResourceNotFound
+from trac.resource import ResourceNotFound
 from trac.ticket import model
 from trac.ticket.api import TicketSystem
 from trac.ticket.notification import TicketChangeEvent
