@@ -369,6 +369,25 @@ def machine_busy_seconds():
     return (sum(fields[:8]) - idle) / CLOCK_TICKS
 
 
+def measure_sequential_multicall(server, protocol, rounds=20):
+    """One client alone: the wall time of 50 ticket.get calls one after
+    the other vs one multicall of the same 50 (medians of `rounds`)."""
+    single = Workload('ticket.get', protocol, 10 ** 6)
+    multi = Workload('multicall 50 ticket.get', protocol, 10 ** 6)
+    connection = Connection(server.host, server.port)
+    separate, combined = [], []
+    for round_ in range(rounds):
+        start = time.perf_counter()
+        for number in range(50):
+            send(connection, single.request(round_ * 50 + number))
+        separate.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        send(connection, multi.request(round_))
+        combined.append(time.perf_counter() - start)
+    connection.close()
+    return statistics.median(separate), statistics.median(combined)
+
+
 def measure_attachment(server, protocol, size=10 * MIB, rounds=3):
     """Put and get a `size` attachment `rounds` times; return the peak
     RSS growth of the server over its RSS before."""
@@ -483,7 +502,7 @@ def _collect_checks(checks, row, tab, csv, rows, gc_off):
 # -- Modes ----------------------------------------------------------------
 
 def run_benchmark(args, env_path, pool):
-    rows, floors = [], {}
+    rows, floors, sequential = [], {}, {}
     server = Server(args.server, env_path, args.workers, args.log,
                     args.worker_class)
     try:
@@ -502,6 +521,8 @@ def run_benchmark(args, env_path, pool):
                                     args.duration))
             if not args.only or any('attachment' in p for p in args.only):
                 rows.append(measure_attachment(server, protocol))
+            sequential[protocol] = measure_sequential_multicall(server,
+                                                                protocol)
         peak = server.memory('VmHWM')
     finally:
         server.stop()
@@ -521,6 +542,11 @@ def run_benchmark(args, env_path, pool):
             gc_off['workload'], 'xmlrpc', gc_off['rps'], gc_off['p50'],
             gc_off['p99'], gc_off['cpu_ms']))
     print('\nPeak server RSS (all processes): %.1f MiB' % (peak / MIB))
+    for protocol, (separate, combined) in sequential.items():
+        print('One client alone, %s: 50 ticket.get calls %.1f ms, one '
+              'multicall of them %.1f ms (%.2fx)' % (
+                  protocol, separate * 1000, combined * 1000,
+                  separate / combined))
     print_targets(rows, floors, gc_off)
 
 
