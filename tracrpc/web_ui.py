@@ -49,6 +49,9 @@ class RPCWeb(Component):
         above `[attachment] max_size`, as attachments travel in the body
         (base64 makes them a third larger).""")
 
+    def __init__(self):
+        self._items = None
+
     # IRequestHandler
 
     def match_request(self, req):
@@ -87,8 +90,13 @@ class RPCWeb(Component):
     # Internal methods
 
     def _path_items(self):
-        return {path_item for protocol in self.protocols
-                for path_item, content_type in protocol.rpc_match()}
+        """The path items any protocol answers, gathered once (every Trac
+        request is offered to `match_request`)."""
+        if self._items is None:
+            self._items = frozenset(item for protocol in self.protocols
+                                    for item, content_type
+                                    in protocol.rpc_match())
+        return self._items
 
     def _protocols_at(self, path_item):
         for protocol in self.protocols:
