@@ -196,7 +196,7 @@ class JsonRpcProtocol(Component):
             return {'__jsonclass__': ['datetime', text]}
         if isinstance(value, Binary):
             value = value.data
-        if isinstance(value, bytes):
+        if isinstance(value, (bytes, bytearray)):
             text = base64.b64encode(value).decode('ascii')
             return {'__jsonclass__': ['binary', text]}
         raise TypeError('Cannot encode %s as JSON' % type(value).__name__)
