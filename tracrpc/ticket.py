@@ -25,7 +25,8 @@ from trac.web.api import _RequestArgs
 from tracrpc import attachments
 from tracrpc.api import AbstractRPCHandler, Binary, ConflictError, \
                         InvalidParams, expose_rpc
-from tracrpc.util import exception_to_unicode, to_utimestamp
+from tracrpc.util import exception_to_unicode, recorded_author, \
+                         to_utimestamp
 
 __all__ = ['TicketRPC', 'StatusRPC', 'ComponentRPC', 'VersionRPC',
            'MilestoneRPC', 'TypeRPC', 'ResolutionRPC', 'PriorityRPC',
@@ -154,7 +155,7 @@ class TicketRPC(AbstractRPCHandler):
             self._populate(req, ticket, attributes)
             ticket['summary'] = summary
             ticket['description'] = description
-            ticket['reporter'] = self._author(
+            ticket['reporter'] = recorded_author(
                 req, attributes.get('reporter'), 'TICKET_ADMIN')
             action = self._apply_workflow(req, ticket,
                                           attributes.get('action'), True)
@@ -204,7 +205,7 @@ class TicketRPC(AbstractRPCHandler):
                                            direct=not action)
             self._validate(req, ticket, comment)
             controllers = _controllers(req, ticket, action) if action else []
-            author = self._author(req, author, 'TICKET_ADMIN')
+            author = recorded_author(req, author, 'TICKET_ADMIN')
             when = self._save(ticket, token, author, comment,
                               self._when(req, when))
             for controller in controllers:
@@ -416,15 +417,6 @@ class TicketRPC(AbstractRPCHandler):
             when = when or datetime_now(utc)
             ticket.save_changes(author, comment, when=when)
         return when
-
-    def _author(self, req, requested, admin_action):
-        """Who the change is recorded for: the caller, unless anonymous
-        (who may name themselves, as in the web UI) or holding
-        `admin_action`."""
-        if requested and (req.authname == 'anonymous' or
-                          admin_action in req.perm):
-            return requested
-        return req.authname
 
     def _when(self, req, when):
         return when if when and 'TICKET_ADMIN' in req.perm else None

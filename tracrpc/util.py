@@ -17,7 +17,7 @@ from trac.web.api import RequestDone
 
 __all__ = ['cleandoc_', 'gettext', 'to_b', 'to_unicode', 'accepts_mimetype',
            'prepare_docs', 'exception_to_unicode', 'to_utimestamp',
-           'from_utimestamp', 'to_utc_naive',
+           'from_utimestamp', 'recorded_author', 'to_utc_naive',
            'replace_xml_illegal', 'replace_surrogates', 'parse_iso_datetime',
            'walk', 'NestingTooDeep', 'request_content_type', 'send_body']
 
@@ -47,6 +47,16 @@ def prepare_docs(text, indent=4):
         return ''
     prefix = re.compile('^ {0,%d}' % indent, re.MULTILINE)
     return prefix.sub('', text)
+
+
+def recorded_author(req, requested, admin_action, resource=None):
+    """Who a change is recorded for: the caller, unless the caller is
+    anonymous (who may name themselves, as in the web UI) or holds
+    `admin_action` (on `resource`); then `requested`, when given."""
+    perm = req.perm(resource) if resource is not None else req.perm
+    if requested and (req.authname == 'anonymous' or admin_action in perm):
+        return requested
+    return req.authname
 
 
 def to_utc_naive(value):

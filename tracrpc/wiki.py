@@ -16,7 +16,7 @@ from trac.wiki.web_ui import WikiModule
 from tracrpc import attachments
 from tracrpc.api import AbstractRPCHandler, Binary, ConflictError, \
                         InvalidParams, expose_rpc
-from tracrpc.util import to_utimestamp
+from tracrpc.util import recorded_author, to_utimestamp
 
 __all__ = ['WikiRPC']
 
@@ -143,10 +143,8 @@ class WikiRPC(AbstractRPCHandler):
         self._validate(req, page)
         if page.text == page.old_text and page.readonly == page.old_readonly:
             return True
-        author = attributes.get('author')
-        if not author or not (req.authname == 'anonymous' or
-                              'WIKI_ADMIN' in req.perm(page.resource)):
-            author = req.authname
+        author = recorded_author(req, attributes.get('author'), 'WIKI_ADMIN',
+                                 page.resource)
         try:
             page.save(author, attributes.get('comment') or '')
         except self.env.db_exc.IntegrityError:
@@ -213,9 +211,7 @@ class WikiRPC(AbstractRPCHandler):
 
     def _page(self, req, pagename, version, action='WIKI_VIEW'):
         """The existing page (at `version`), after checking `action`."""
-        if not validate_page_name(pagename):
-            raise InvalidParams('Invalid params: "%s" is not a valid wiki '
-                                'page name' % pagename)
+        _check_page_name(pagename)
         if version is not None and version < 1:
             raise InvalidParams('Invalid params: versions start at 1')
         page = WikiPage(self.env, pagename, version)
@@ -229,9 +225,7 @@ class WikiRPC(AbstractRPCHandler):
         return page
 
     def _writable_page(self, req, pagename):
-        if not validate_page_name(pagename):
-            raise InvalidParams('Invalid params: "%s" is not a valid wiki '
-                                'page name' % pagename)
+        _check_page_name(pagename)
         page = WikiPage(self.env, pagename)
         req.perm(page.resource).require('WIKI_MODIFY' if page.exists
                                         else 'WIKI_CREATE')
@@ -268,6 +262,12 @@ class WikiRPC(AbstractRPCHandler):
             raise InvalidParams('Invalid params: attachment paths look like '
                                 '"PageName/filename", not "%s"' % path)
         return self._page(req, pagename, None).resource, filename
+
+
+def _check_page_name(pagename):
+    if not validate_page_name(pagename):
+        raise InvalidParams('Invalid params: "%s" is not a valid wiki page '
+                            'name' % pagename)
 
 
 class _LinkCollector(HTMLParser):
