@@ -5,13 +5,13 @@ import sqlite3
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from trac.util.datefmt import utc
 from trac.web.api import Request
 
 import tracrpc.api
 import tracrpc.util
 from tracrpc.util import accepts_mimetype, cleandoc_, parse_iso_datetime, \
-    prepare_docs, replace_surrogates, replace_xml_illegal, to_b, \
-    to_utc_naive
+    prepare_docs, replace_surrogates, replace_xml_illegal, to_b, utc_fields
 
 
 def test_public_names_exist():
@@ -68,10 +68,13 @@ def test_parse_iso_datetime_refuses(text):
         parse_iso_datetime(text)
 
 
-def test_to_utc_naive():
-    aware = datetime(2020, 1, 1, 12, tzinfo=timezone(timedelta(hours=2)))
-    assert to_utc_naive(aware) == datetime(2020, 1, 1, 10)
-    assert to_utc_naive(datetime(2020, 1, 1)) == datetime(2020, 1, 1)
+def test_utc_fields():
+    aware = datetime(2020, 1, 1, 1, 2, 3, 4,
+                     tzinfo=timezone(timedelta(hours=2)))
+    assert utc_fields(aware) == (2019, 12, 31, 23, 2, 3, 4)
+    assert utc_fields(datetime(999, 1, 2, 3, 4, 5, tzinfo=utc)) == \
+        (999, 1, 2, 3, 4, 5, 0)
+    assert utc_fields(datetime(2020, 1, 1)) == (2020, 1, 1, 0, 0, 0, 0)
 
 
 def test_text_replacements():

@@ -19,7 +19,7 @@ from tracrpc.api import Binary, InvalidParams, InvalidRequest, \
                         UndecodedCall, XMLRPCSystem, error_code_and_message
 from tracrpc.util import NestingTooDeep, parse_iso_datetime, \
                          replace_surrogates, request_content_type, \
-                         send_body, to_utc_naive, walk
+                         send_body, utc_fields, walk
 
 _NO_ID = object()  # the id of a JSON-RPC 2.0 notification
 _BASE64_RE = re.compile(r'[A-Za-z0-9+/]*={0,2}')
@@ -192,7 +192,7 @@ class JsonRpcProtocol(Component):
 
     def _default(self, value):
         if isinstance(value, datetime):
-            text = to_utc_naive(value).strftime('%Y-%m-%dT%H:%M:%S.%f')
+            text = '%04d-%02d-%02dT%02d:%02d:%02d.%06d' % utc_fields(value)
             return {'__jsonclass__': ['datetime', text]}
         if isinstance(value, Binary):
             value = value.data

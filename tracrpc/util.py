@@ -17,7 +17,7 @@ from trac.web.api import RequestDone
 
 __all__ = ['cleandoc_', 'gettext', 'to_b', 'to_unicode', 'accepts_mimetype',
            'prepare_docs', 'exception_to_unicode', 'to_utimestamp',
-           'from_utimestamp', 'recorded_author', 'to_utc_naive',
+           'from_utimestamp', 'recorded_author', 'utc_fields',
            'replace_xml_illegal', 'replace_surrogates', 'parse_iso_datetime',
            'walk', 'NestingTooDeep', 'request_content_type', 'send_body']
 
@@ -59,11 +59,15 @@ def recorded_author(req, requested, admin_action, resource=None):
     return req.authname
 
 
-def to_utc_naive(value):
-    """Return an aware `datetime` as a naive one in UTC (naive = UTC)."""
-    if value.tzinfo is not None:
-        value = value.astimezone(timezone.utc).replace(tzinfo=None)
-    return value
+def utc_fields(value):
+    """`(year, month, day, hour, minute, second, microsecond)` of the
+    `datetime` `value` in UTC (a naive one is taken as UTC). The
+    protocols format dates from these: faster than `strftime`, and
+    right for years before 1000."""
+    if value.tzinfo is not None and value.tzinfo is not utc:
+        value = value.astimezone(timezone.utc)
+    return (value.year, value.month, value.day, value.hour, value.minute,
+            value.second, value.microsecond)
 
 
 _XML_ILLEGAL = re.compile('[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff'

@@ -13,7 +13,7 @@ from tracrpc.api import Binary, InvalidParams, IRPCProtocol, \
                         MulticallResult, ProtocolException, XMLRPCSystem, \
                         error_code_and_message
 from tracrpc.util import parse_iso_datetime, replace_xml_illegal, \
-                         request_content_type, send_body, to_utc_naive
+                         request_content_type, send_body, utc_fields
 
 _DOCTYPE_RE = re.compile(rb'<!(DOCTYPE|ENTITY)', re.IGNORECASE)
 _NEWLINE_RE = re.compile(r'\r?\n')
@@ -73,34 +73,17 @@ class XmlRpcProtocol(Component):
     # Internal methods
 
     def _send(self, req, values):
-        send_body(req, list(_utf8_chunks(_Marshaller().response(values))),
+        send_body(req, _response(values),
                   request_content_type(req) or 'text/xml')
 
     def _fault(self, e):
         code, message = error_code_and_message(e, 1)
-        return {'faultCode': code,
-                'faultString': replace_xml_illegal(message)}
+        return {'faultCode': code, 'faultString': message}
 
     def _multicall_entry(self, outcome):
         if outcome.error is not None:
             return self._fault(outcome.error)
         return [outcome.result]
-
-
-def _utf8_chunks(parts):
-    """The response as bytes: each run of text parts joined and encoded
-    once, base64 data (already bytes) passed through uncopied."""
-    run = []
-    for part in parts:
-        if isinstance(part, bytes):
-            if run:
-                yield ''.join(run).encode('utf-8')
-                run = []
-            yield part
-        else:
-            run.append(part)
-    if run:
-        yield ''.join(run).encode('utf-8')
 
 
 class _Unmarshaller(xmlrpc.client.Unmarshaller):
@@ -117,17 +100,27 @@ class _Unmarshaller(xmlrpc.client.Unmarshaller):
         self._binary = None
         self._pending = ''
 
+    # start() and data() are the base class's, rewritten with our checks
+    # folded in: they run for every element of the request.
+
     def start(self, tag, attrs):
-        super().start(tag, attrs)
-        if len(self._marks) > self._max_depth:
-            raise ProtocolException('Parse error: values nest deeper than '
-                                    '%d levels' % self._max_depth)
+        if ':' in tag:
+            tag = tag.split(':')[-1]
+        if tag == 'array' or tag == 'struct':
+            self._marks.append(len(self._stack))
+            if len(self._marks) > self._max_depth:
+                raise ProtocolException('Parse error: values nest deeper '
+                                        'than %d levels' % self._max_depth)
+        if self._value and tag not in self.dispatch:
+            raise xmlrpc.client.ResponseError('unknown tag %r' % tag)
+        self._value = tag == 'value'
+        self._data = []
         self._binary = bytearray() if tag == 'base64' else None
         self._pending = ''
 
     def data(self, text):
         if self._binary is None:
-            super().data(text)
+            self._data.append(text)
             return
         text = self._pending + ''.join(text.split())
         usable = len(text) - len(text) % 4
@@ -163,73 +156,162 @@ class _Unmarshaller(xmlrpc.client.Unmarshaller):
     dispatch['base64'] = end_base64
 
 
-class _Marshaller(xmlrpc.client.Marshaller):
-    """`xmlrpc.client`'s marshaller with our type rules: `None` as an
-    empty string, dates in UTC, XML-illegal characters replaced, `str`
-    subclasses (Markup, Trac's `empty`) as strings, binary data encoded
-    in slices straight to bytes (no full-size text copy)."""
+# -- Encoding -------------------------------------------------------------
+#
+# A marshaller of our own rather than `xmlrpc.client.Marshaller`: with a
+# method call per value, that one made up most of the cost of a
+# multicall of `ticket.get`. Type rules: `None` is an empty string,
+# dates are sent in UTC, XML-illegal characters become U+FFFD, subclasses
+# of the basic types (Markup, Trac's `empty`) encode as their base type,
+# binary data is encoded in slices straight to bytes.
 
-    dispatch = dict(xmlrpc.client.Marshaller.dispatch)
+_TEXT_SPECIAL = re.compile('[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff'
+                           '\ud800-\udfff]')
 
-    def response(self, values):
-        """The parts of the `<methodResponse>` document for `values` (a
-        tuple of parameters, or a `Fault`): text, and base64 data as
-        bytes."""
-        parts = ["<?xml version='1.0'?>\n<methodResponse>\n"]
-        write = parts.append
-        if isinstance(values, xmlrpc.client.Fault):
-            write('<fault>\n')
-            self._Marshaller__dump({'faultCode': values.faultCode,
-                                    'faultString': values.faultString},
-                                   write)
-            write('</fault>\n')
+
+_needs_escape = _TEXT_SPECIAL.search
+
+
+def _escape(text):
+    """`text` escaped for XML. Callers in loops check `_needs_escape`
+    first: almost no text needs it, and a call per string is costly."""
+    return replace_xml_illegal(text).replace('&', '&amp;') \
+        .replace('<', '&lt;').replace('>', '&gt;')
+
+
+class _Output(object):
+    """The response as a list of bytes chunks: text is collected and
+    encoded once per run, binary data is appended uncopied."""
+
+    def __init__(self):
+        self.chunks = []
+        self._text = []
+        self.write = self._text.append
+
+    def write_bytes(self, data):
+        self.flush()
+        self.chunks.append(data)
+
+    def flush(self):
+        if self._text:
+            self.chunks.append(''.join(self._text).encode('utf-8'))
+            self._text.clear()
+
+
+def _response(values):
+    """The `<methodResponse>` for `values` (a tuple of parameters, or a
+    `Fault`), as a list of bytes chunks."""
+    out = _Output()
+    out.write("<?xml version='1.0'?>\n<methodResponse>\n")
+    if isinstance(values, xmlrpc.client.Fault):
+        out.write('<fault>\n')
+        _dump({'faultCode': values.faultCode,
+               'faultString': values.faultString}, out)
+        out.write('</fault>\n')
+    else:
+        out.write('<params>\n')
+        for value in values:
+            out.write('<param>\n')
+            _dump(value, out)
+            out.write('</param>\n')
+        out.write('</params>\n')
+    out.write('</methodResponse>\n')
+    out.flush()
+    return out.chunks
+
+
+def _dump(value, out):
+    dump = _DUMPERS.get(type(value))
+    if dump is None:
+        dump = _DUMPERS[type(value)] = _dumper_for(type(value))
+    dump(value, out)
+
+
+def _dumper_for(type_):
+    """The dumper of a subclass of a basic type (remembered for the
+    next value of that type)."""
+    if issubclass(type_, str):
+        # a plain copy: Markup's methods would escape our entities again
+        return lambda value, out: _dump_string(str.__str__(value), out)
+    for base in type_.__mro__:
+        if base in _DUMPERS:
+            return _DUMPERS[base]
+    raise TypeError('cannot marshal %s objects' % type_.__name__)
+
+
+def _dump_nil(value, out):
+    out.write('<value><string></string></value>\n')
+
+
+def _dump_bool(value, out):
+    out.write('<value><boolean>%d</boolean></value>\n' % value)
+
+
+def _dump_int(value, out):
+    if not xmlrpc.client.MININT <= value <= xmlrpc.client.MAXINT:
+        raise OverflowError('int exceeds XML-RPC limits')
+    out.write('<value><int>%d</int></value>\n' % value)
+
+
+def _dump_double(value, out):
+    out.write('<value><double>%r</double></value>\n' % float(value))
+
+
+def _dump_string(value, out):
+    if _needs_escape(value):
+        value = _escape(value)
+    out.write('<value><string>%s</string></value>\n' % value)
+
+
+def _dump_datetime(value, out):
+    out.write('<value><dateTime.iso8601>%04d%02d%02dT%02d:%02d:%02d'
+              '</dateTime.iso8601></value>\n' % utc_fields(value)[:6])
+
+
+def _dump_array(value, out):
+    write = out.write
+    write('<value><array><data>\n')
+    for item in value:
+        if type(item) is str and not _needs_escape(item):
+            write('<value><string>%s</string></value>\n' % item)
         else:
-            write('<params>\n')
-            for value in values:
-                write('<param>\n')
-                self._Marshaller__dump(value, write)
-                write('</param>\n')
-            write('</params>\n')
-        write('</methodResponse>\n')
-        return parts
+            _dump(item, out)
+    write('</data></array></value>\n')
 
-    def _Marshaller__dump(self, value, write):
-        # Replaces the base class's private dispatcher (name-mangled):
-        # it refuses subclasses of the basic types.
-        dump = self.dispatch.get(type(value))
-        if dump is None:
-            dump = self._dump_for(type(value))
-        dump(self, value, write)
 
-    def _dump_for(self, type_):
-        for base in type_.__mro__:
-            if base in self.dispatch:
-                return self.dispatch[base]
-        raise TypeError('cannot marshal %s objects' % type_.__name__)
+def _dump_struct(value, out):
+    write = out.write
+    write('<value><struct>\n')
+    for key, item in value.items():
+        if not isinstance(key, str):
+            raise TypeError('dictionary key must be string')
+        if _needs_escape(key):
+            key = _escape(key)
+        if type(item) is str and not _needs_escape(item):
+            write('<member>\n<name>%s</name>\n<value><string>%s</string>'
+                  '</value>\n</member>\n' % (key, item))
+        else:
+            write('<member>\n<name>%s</name>\n' % key)
+            _dump(item, out)
+            write('</member>\n')
+    write('</struct></value>\n')
 
-    def dump_nil(self, value, write):
-        write('<value><string></string></value>\n')
-    dispatch[type(None)] = dump_nil
 
-    def dump_unicode(self, value, write):
-        super().dump_unicode(replace_xml_illegal(value), write)
-    dispatch[str] = dump_unicode
+def _dump_bytes(value, out):
+    out.write('<value><base64>\n')
+    step = 57 * 1024  # a multiple of 3: the slices encode seamlessly
+    view = memoryview(value)
+    for offset in range(0, len(value), step):
+        out.write_bytes(binascii.b2a_base64(view[offset:offset + step]))
+    out.write('</base64></value>\n')
 
-    def dump_datetime(self, value, write):
-        super().dump_datetime(to_utc_naive(value), write)
-    dispatch[datetime] = dump_datetime
 
-    def dump_bytes(self, value, write):
-        write('<value><base64>\n')
-        step = 57 * 1024  # a multiple of 3: the slices encode seamlessly
-        view = memoryview(value)
-        for offset in range(0, len(value), step):
-            write(binascii.b2a_base64(view[offset:offset + step]))
-        write('</base64></value>\n')
-    dispatch[bytes] = dump_bytes
-    dispatch[bytearray] = dump_bytes
+def _dump_binary(value, out):
+    _dump_bytes(value.data, out)
 
-    def dump_binary(self, value, write):
-        self.dump_bytes(value.data, write)
-    dispatch[Binary] = dump_binary
-    dispatch[xmlrpc.client.Binary] = dump_binary
+
+_DUMPERS = {type(None): _dump_nil, bool: _dump_bool, int: _dump_int,
+            float: _dump_double, str: _dump_string, datetime: _dump_datetime,
+            list: _dump_array, tuple: _dump_array, dict: _dump_struct,
+            bytes: _dump_bytes, bytearray: _dump_bytes, Binary: _dump_binary,
+            xmlrpc.client.Binary: _dump_binary}
