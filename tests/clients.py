@@ -112,6 +112,12 @@ class XmlClient(object):
                       for method, args in calls]
         return self.call('system.multicall', signatures)
 
+    def multicall_outcomes(self, calls):
+        """Each call's result, or its `Fault`."""
+        return [Fault(slot['faultCode'], slot['faultString'])
+                if isinstance(slot, dict) else slot[0]
+                for slot in self.multicall(calls)]
+
     def _encode(self, value):
         if isinstance(value, Binary):
             return xmlrpc.client.Binary(bytes(value))
@@ -149,6 +155,12 @@ class JsonClient(object):
         return self.call('system.multicall', *[
             {'method': method, 'params': [encode(arg) for arg in args],
              'id': index} for index, (method, args) in enumerate(calls)])
+
+    def multicall_outcomes(self, calls):
+        """Each call's result, or its `Fault`."""
+        return [Fault(slot['error']['code'], slot['error']['message'])
+                if slot['error'] else slot['result']
+                for slot in self.multicall(calls)]
 
 
 def result_of(response):

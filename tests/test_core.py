@@ -148,6 +148,11 @@ def test_json_unknown_method_response_exactly(server):
                   'message': 'RPC method "ticket.nosuch" not found'}}
 
 
+def default_code(protocol):
+    """The fault code of a method's error that carries no code."""
+    return 1 if protocol == 'xmlrpc' else -32603
+
+
 @pytest.mark.parametrize('kind,code,text', [
     ('trac', None, 'Something the user can fix'),
     ('coded', 42, 'Coded failure'),
@@ -155,10 +160,9 @@ def test_json_unknown_method_response_exactly(server):
     ('value', None, 'bad value'),
     ('key', None, 'key')])
 def test_method_errors(server, protocol, kind, code, text):
-    default = 1 if protocol == 'xmlrpc' else -32603
     with pytest.raises(Fault) as raised:
         server.client(protocol).call('testing.fail', kind)
-    assert raised.value.code == (code or default)
+    assert raised.value.code == (code or default_code(protocol))
     assert text in raised.value.message
     assert 'Traceback' not in raised.value.message
 
@@ -450,6 +454,36 @@ def test_multicall_checks_permission_per_call(server, protocol):
         [('testing.adminOnly', [])])
     assert result[0] in (['secret'], {'id': 0, 'result': 'secret',
                                       'error': None})
+
+
+def test_multicall_runs_consecutive_calls_as_one_batch(server, protocol):
+    client = server.client(protocol)
+    outcomes = client.multicall_outcomes([
+        ('testing.double', [1]), ('testing.double', [2]),
+        ('bare.add', [1, 2]),
+        ('testing.double', [3]), ('nosuch.method', []),
+        ('testing.double', [-1]), ('testing.double', ['x']),
+        ('testing.double', [4])])
+    assert outcomes[:4] == [[2, 'batch of 2'], [4, 'batch of 2'], 3,
+                            [6, 'batch of 3']]
+    assert [outcome.code for outcome in outcomes[4:7]] == \
+        [-32601, default_code(protocol), -32602]
+    assert 'Negative number' in outcomes[5].message
+    assert outcomes[7] == [8, 'batch of 3']
+    assert client.call('testing.double', 5) == [10, 'alone']
+
+
+@pytest.mark.parametrize('numbers,message', [
+    ([1, 13, 2], 'Unlucky batch'), ([1, 14, 2], 'answered 2 of 3 calls')])
+def test_multicall_failing_batch_fails_its_calls(server, protocol, numbers,
+                                                 message):
+    outcomes = server.client(protocol).multicall_outcomes(
+        [('bare.add', [1, 1])] +
+        [('testing.double', [number]) for number in numbers] +
+        [('bare.add', [2, 2])])
+    assert outcomes[0] == 2 and outcomes[-1] == 4
+    assert all(isinstance(outcome, Fault) and message in outcome.message
+               for outcome in outcomes[1:-1])
 
 
 # -- JSON-RPC 2.0 ---------------------------------------------------------

@@ -3,6 +3,7 @@
 from datetime import datetime, timedelta
 
 import pytest
+from trac.ticket.model import Ticket
 
 from clients import Binary, fault_of, unique
 
@@ -98,6 +99,74 @@ def test_get_permission_denied(rpc, new_ticket):
 def test_get_bad_arguments(user, args):
     fault = fault_of(user, 'ticket.get', *args)
     assert fault.code == -32602 and 'ticket.get(int id)' in fault.message
+
+
+# -- ticket.get in a multicall (read together) ----------------------------
+
+def codes(outcomes):
+    """Fault codes of multicall outcomes, None for results."""
+    return [getattr(outcome, 'code', None) for outcome in outcomes]
+
+
+def test_multicall_get_answers_as_single_gets(server, user, new_ticket):
+    due = datetime(2030, 5, 6, 7, 8, 9)
+    full = new_ticket(estimate='2h', level='high', due_on=due,
+                      keywords='a b')
+    plain = new_ticket()
+    bare = new_ticket(level='medium')
+    # no stored custom values (the level default applies) and a NULL
+    # standard field, as tickets from older Trac versions have
+    env = server.env()
+    with env.db_transaction as db:
+        db("DELETE FROM ticket_custom WHERE ticket=%s", (bare,))
+        db("UPDATE ticket SET milestone=NULL WHERE id=%s", (bare,))
+    ids = [full, plain, bare, full]
+    together = user.multicall_outcomes([('ticket.get', [tid])
+                                        for tid in ids])
+    assert together == [user.call('ticket.get', tid) for tid in ids]
+    assert together[0][3]['due_on'] == due
+    assert together[2][3]['level'] == 'low'
+    assert together[2][3]['milestone'] == ''
+    for tid, (_, _, _, values) in zip(ids, together):
+        # what Trac's own model loads (dates differ only in precision)
+        expected = {name: value for name, value
+                    in Ticket(env, tid).values.items()
+                    if not isinstance(value, datetime)}
+        assert {name: values[name] for name in expected} == expected
+    env.shutdown()
+
+
+def test_multicall_get_failures_in_their_slots(user, admin, new_ticket):
+    secret = admin.call('ticket.create', unique('Secret'), '',
+                        {'keywords': 'secret'})
+    tid = new_ticket()
+    outcomes = user.multicall_outcomes([
+        ('ticket.get', [tid]), ('ticket.get', [999999]),
+        ('ticket.get', [0]), ('ticket.get', [secret]),
+        ('ticket.get', ['x']), ('ticket.get', []), ('ticket.get', [tid])])
+    assert codes(outcomes) == [None, 404, 404, 403, -32602, -32602, None]
+    assert outcomes[0][0] == outcomes[-1][0] == tid
+    assert admin.multicall_outcomes([('ticket.get', [secret])])[0][0] \
+        == secret
+
+
+def test_multicall_get_sees_earlier_changes(user, new_ticket):
+    tid = new_ticket()
+    before, _, after = user.multicall_outcomes([
+        ('ticket.get', [tid]),
+        ('ticket.update', [tid, 'a comment', {'keywords': 'changed'}]),
+        ('ticket.get', [tid])])
+    assert before[3]['keywords'] == '' and after[3]['keywords'] == 'changed'
+    assert after == user.call('ticket.get', tid)
+    assert after[3]['_ts'] != before[3]['_ts']
+
+
+def test_multicall_get_many(user, new_ticket):
+    ids = [new_ticket() for _ in range(7)]
+    calls = [('ticket.get', [ids[number % 7]]) for number in range(1000)]
+    outcomes = user.multicall_outcomes(calls)
+    assert [outcome[0] for outcome in outcomes] == \
+        [ids[number % 7] for number in range(1000)]
 
 
 # -- Fine-grained permissions --------------------------------------------

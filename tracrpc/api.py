@@ -22,7 +22,7 @@ from trac.resource import ResourceNotFound
 from tracrpc.util import cleandoc_, exception_to_unicode, to_unicode
 
 __all__ = ['IRPCProtocol', 'IXMLRPCHandler', 'AbstractRPCHandler',
-           'expose_rpc', 'Method', 'XMLRPCSystem', 'Binary', 'RPCError',
+           'expose_rpc', 'batched_by', 'Method', 'XMLRPCSystem', 'Binary', 'RPCError',
            'MethodNotFound', 'ProtocolException', 'InvalidRequest',
            'InvalidParams', 'ServiceException', 'ConflictError', 'CallOutcome',
            'UndecodedCall',
@@ -221,6 +221,33 @@ def expose_rpc(permission, return_type, *arg_types):
     return decorate
 
 
+def batched_by(batch_name):
+    """Decorator giving an exposed method a batch form: the provider's
+    method `batch_name`, which `system.multicall` (and a JSON-RPC batch)
+    calls once for each run of consecutive calls of the method::
+
+        @expose_rpc(None, list, int)
+        @batched_by('_get_many')
+        def get(self, req, id): ...
+
+        def _get_many(self, req, calls): ...
+
+    `calls` is a list of the calls' arguments, each a dict of argument
+    name to value, already checked against the signatures (optional
+    arguments the caller left out are absent). The batch form returns a
+    list with one entry per call: its result, or the exception it failed
+    with. It must answer exactly what the single calls, made one after
+    another, would answer -- same permission checks, same errors -- only
+    faster, e.g. by reading all the resources in one query. Give batch
+    forms to methods that only read: calls that change data run one by
+    one, in order.
+    """
+    def decorate(func):
+        func._rpc_batch = batch_name
+        return func
+    return decorate
+
+
 class AbstractRPCHandler(Component):
     """Base class of providers whose methods carry `@expose_rpc`."""
     implements(IXMLRPCHandler)
@@ -263,6 +290,14 @@ def _type_matches(value, type_):
     return isinstance(value, type_)
 
 
+def _as_value(result):
+    """A method's result as a value the protocols encode (generators and
+    tuples become lists)."""
+    if isinstance(result, (types.GeneratorType, tuple, map, filter)):
+        return list(result)
+    return result
+
+
 def _coerce(value, type_):
     if type_ is float and value is not None:
         return float(value)
@@ -275,7 +310,8 @@ class Method(object):
     """An exposed method: its name, permission, signatures and help.
 
     Built once by `XMLRPCSystem`; calling it checks the arguments against
-    the signatures (the only place that raises `InvalidParams`).
+    the signatures (the only place that raises `InvalidParams`). `batch`
+    is the batch form (see `batched_by`), or `None`.
     """
 
     def __init__(self, provider, permission, signatures, callable_,
@@ -286,6 +322,8 @@ class Method(object):
         self.permission = permission
         self.signatures = [tuple(signature) for signature in signatures]
         self.callable = callable_
+        batch_name = getattr(callable_, '_rpc_batch', None)
+        self.batch = getattr(provider, batch_name) if batch_name else None
         self.description = cleandoc_(callable_.__doc__)
         params = list(inspect.signature(callable_).parameters.values())[1:]
         self._params = params
@@ -313,10 +351,24 @@ class Method(object):
     def __call__(self, req, params):
         """Check `params` (list or dict) and call the method."""
         args, kwargs = self._bind(params)
-        result = self.callable(req, *args, **kwargs)
-        if isinstance(result, (types.GeneratorType, tuple, map, filter)):
-            result = list(result)
-        return result
+        return _as_value(self.callable(req, *args, **kwargs))
+
+    def arguments(self, params):
+        """Check `params` (list or dict); return them as a dict of
+        argument name to value, the form a batch takes."""
+        args, kwargs = self._bind(params)
+        kwargs.update(zip(self.arg_names, args))
+        return kwargs
+
+    def call_batch(self, req, calls):
+        """Call the batch form with `calls` (from `arguments`); return
+        one result or exception per call."""
+        results = self.batch(req, calls)
+        if len(results) != len(calls):
+            raise TypeError('The batch form of %s answered %d of %d calls'
+                            % (self.name, len(results), len(calls)))
+        return [result if isinstance(result, Exception)
+                else _as_value(result) for result in results]
 
     def _invalid(self, problem):
         return InvalidParams('Invalid params for %s: %s. Expected: %s'
@@ -396,6 +448,23 @@ class MulticallResult(list):
     protocol encodes it in its own multicall shape."""
 
 
+class _Run(object):
+    """Consecutive calls of a multicall waiting for one batch call."""
+
+    def __init__(self):
+        self.clear()
+
+    def clear(self):
+        self.method = None
+        self.indices = []
+        self.calls = []
+
+    def add(self, method, index, arguments):
+        self.method = method
+        self.indices.append(index)
+        self.calls.append(arguments)
+
+
 class XMLRPCSystem(Component):
     """The method registry, and the `system` namespace."""
 
@@ -460,10 +529,13 @@ class XMLRPCSystem(Component):
         :raise PermissionError: when the method's permission is missing
         :raise InvalidParams: when `params` fit no signature
         """
+        return self._permitted_method(req, name)(req, params)
+
+    def _permitted_method(self, req, name):
         method = self.get_method(name)
         if method.permission:
             req.perm.require(method.permission)
-        return method(req, params)
+        return method
 
     # IXMLRPCHandler
 
@@ -487,33 +559,64 @@ class XMLRPCSystem(Component):
         XML-RPC `[result]` or a `{faultCode, faultString}` struct, in
         JSON-RPC a response object with the call's own id. One failing
         call does not stop the others; `system.multicall` cannot be
-        nested."""
+        nested. Calls run in order; consecutive reads of one kind (e.g.
+        `ticket.get`) are answered together, which makes a multicall
+        of many such reads much cheaper than separate calls."""
         if len(signatures) > self.max_multicall:
             raise InvalidParams('system.multicall carries %d calls; at most '
                                 '%d are allowed' % (len(signatures),
                                                     self.max_multicall))
-        return MulticallResult(self._outcome(req, signature)
-                               for signature in signatures)
+        outcomes = [None] * len(signatures)
+        run = _Run()
+        for index, signature in enumerate(signatures):
+            try:
+                method = self._multicall_method(req, signature)
+                if method.batch is None:
+                    self._finish(req, run, signatures, outcomes)
+                    outcomes[index] = CallOutcome(
+                        signature, method(req, signature.get('params')), None)
+                    continue
+                if method is not run.method:
+                    self._finish(req, run, signatures, outcomes)
+                run.add(method, index,
+                        method.arguments(signature.get('params')))
+            except Exception as e:
+                outcomes[index] = self._failure(signature, e)
+        self._finish(req, run, signatures, outcomes)
+        return MulticallResult(outcomes)
 
-    def _outcome(self, req, signature):
+    def _multicall_method(self, req, signature):
+        if isinstance(signature, UndecodedCall):
+            raise signature.error
+        if not isinstance(signature, dict):
+            raise InvalidRequest('A call in system.multicall must be a '
+                                 'struct/object')
+        name = signature.get('methodName', signature.get('method'))
+        if not isinstance(name, str):
+            raise InvalidRequest('A call in system.multicall has no '
+                                 'method name')
+        if name == 'system.multicall':
+            raise InvalidRequest('system.multicall cannot be nested')
+        return self._permitted_method(req, name)
+
+    def _finish(self, req, run, signatures, outcomes):
+        """Make the calls of `run` through their batch form."""
+        if not run.indices:
+            return
         try:
-            if isinstance(signature, UndecodedCall):
-                raise signature.error
-            if not isinstance(signature, dict):
-                raise InvalidRequest('A call in system.multicall must be a '
-                                     'struct/object')
-            name = signature.get('methodName', signature.get('method'))
-            if not isinstance(name, str):
-                raise InvalidRequest('A call in system.multicall has no '
-                                     'method name')
-            if name == 'system.multicall':
-                raise InvalidRequest('system.multicall cannot be nested')
-            return CallOutcome(signature, self.call(req, name,
-                                                    signature.get('params')),
-                               None)
+            results = run.method.call_batch(req, run.calls)
         except Exception as e:
-            log_rpc_error(self.log, e)
-            return CallOutcome(signature, None, e)
+            results = [e] * len(run.calls)
+        for index, result in zip(run.indices, results):
+            signature = signatures[index]
+            outcomes[index] = self._failure(signature, result) \
+                if isinstance(result, Exception) \
+                else CallOutcome(signature, result, None)
+        run.clear()
+
+    def _failure(self, signature, e):
+        log_rpc_error(self.log, e)
+        return CallOutcome(signature, None, e)
 
     def listMethods(self, req):
         """Return the names of all methods you may call."""

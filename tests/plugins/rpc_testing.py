@@ -10,7 +10,7 @@ from trac.util.datefmt import utc
 
 from tracrpc.api import AbstractRPCHandler, Binary, IRPCProtocol, \
                         IXMLRPCHandler, ProtocolException, RPCError, \
-                        error_code_and_message, expose_rpc
+                        batched_by, error_code_and_message, expose_rpc
 from tracrpc.util import send_body
 
 
@@ -97,6 +97,26 @@ class TestingRPC(AbstractRPCHandler):
         if kind == 'value':
             raise ValueError('bad value')
         raise KeyError(kind)
+
+    @expose_rpc('XML_RPC', list, int)
+    @batched_by('_double_many')
+    def double(self, req, number):
+        """Return `[2 * number, how]`: `how` tells whether the call ran
+        alone or in a batch of how many calls. Negative numbers fail;
+        a batch holding 13 fails as a whole, one holding 14 answers
+        one call short."""
+        if number < 0:
+            raise TracError('Negative number')
+        return [2 * number, 'alone']
+
+    def _double_many(self, req, calls):
+        numbers = [call['number'] for call in calls]
+        if 13 in numbers:
+            raise ValueError('Unlucky batch')
+        how = 'batch of %d' % len(numbers)
+        answers = [TracError('Negative number') if number < 0
+                   else (2 * number, how) for number in numbers]
+        return answers[1:] if 14 in numbers else answers
 
 
 class BareProvider(Component):
