@@ -161,6 +161,20 @@ def test_multicall_get_sees_earlier_changes(user, new_ticket):
     assert after[3]['_ts'] != before[3]['_ts']
 
 
+def test_jsonrpc_batch_of_gets(server):
+    client = server.client('jsonrpc')
+    tid = client.call('ticket.create', unique(), '', {})
+    responses = client.request([
+        {'jsonrpc': '2.0', 'method': 'ticket.get', 'params': [tid], 'id': 1},
+        {'jsonrpc': '2.0', 'method': 'ticket.get', 'params': {'id': 999999},
+         'id': 2},
+        {'jsonrpc': '2.0', 'method': 'ticket.get', 'params': {'id': tid},
+         'id': 3}])
+    assert [response['id'] for response in responses] == [1, 2, 3]
+    assert responses[0]['result'][0] == responses[2]['result'][0] == tid
+    assert responses[1]['error']['code'] == 404
+
+
 def test_multicall_get_many(user, new_ticket):
     ids = [new_ticket() for _ in range(7)]
     calls = [('ticket.get', [ids[number % 7]]) for number in range(1000)]
