@@ -322,8 +322,7 @@ class Method(object):
         self.permission = permission
         self.signatures = [tuple(signature) for signature in signatures]
         self.callable = callable_
-        batch_name = getattr(callable_, '_rpc_batch', None)
-        self.batch = getattr(provider, batch_name) if batch_name else None
+        self.batch = self._batch_form(provider, callable_)
         self.description = cleandoc_(callable_.__doc__)
         params = list(inspect.signature(callable_).parameters.values())[1:]
         self._params = params
@@ -336,6 +335,17 @@ class Method(object):
                 self._arg_types.setdefault(arg_name, type_)
         self.signature = '\n'.join(self._signature_line(signature)
                                    for signature in self.signatures)
+
+    def _batch_form(self, provider, callable_):
+        batch_name = getattr(callable_, '_rpc_batch', None)
+        if batch_name is None:
+            return None
+        batch = getattr(provider, batch_name, None)
+        if not callable(batch):
+            raise TypeError('%s names the batch form %s, which %s does not '
+                            'have' % (self.name, batch_name,
+                                      type(provider).__name__))
+        return batch
 
     def _signature_line(self, signature):
         args = ', '.join('%s %s' % (_type_name(type_), arg_name)
@@ -363,7 +373,7 @@ class Method(object):
     def call_batch(self, req, calls):
         """Call the batch form with `calls` (from `arguments`); return
         one result or exception per call."""
-        results = self.batch(req, calls)
+        results = list(self.batch(req, calls))
         if len(results) != len(calls):
             raise TypeError('The batch form of %s answered %d of %d calls'
                             % (self.name, len(results), len(calls)))
