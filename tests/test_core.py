@@ -473,6 +473,16 @@ def test_multicall_runs_consecutive_calls_as_one_batch(server, protocol):
     assert client.call('testing.double', 5) == [10, 'alone']
 
 
+def test_multicall_batches_interleaved_reads(server, protocol):
+    outcomes = server.client(protocol).multicall_outcomes([
+        ('testing.double', [1]), ('testing.triple', [1]),
+        ('testing.double', [2]), ('testing.triple', [2]),
+        ('testing.triple', [3])])
+    assert outcomes == [[2, 'batch of 2'], [3, 'batch of 3'],
+                        [4, 'batch of 2'], [6, 'batch of 3'],
+                        [9, 'batch of 3']]
+
+
 @pytest.mark.parametrize('numbers,message', [
     ([1, 13, 2], 'Unlucky batch'), ([1, 14, 2], 'answered 2 of 3 calls')])
 def test_multicall_failing_batch_fails_its_calls(server, protocol, numbers,

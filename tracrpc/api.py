@@ -223,8 +223,10 @@ def expose_rpc(permission, return_type, *arg_types):
 
 def batched_by(batch_name):
     """Decorator giving an exposed method a batch form: the provider's
-    method `batch_name`, which `system.multicall` (and a JSON-RPC batch)
-    calls once for each run of consecutive calls of the method::
+    method `batch_name`. `system.multicall` (and a JSON-RPC batch) hands
+    each run of consecutive calls to methods with batch forms to those
+    forms, once per method: 50 calls of `ticket.get`, even interleaved
+    with calls of other methods with batch forms, are one batch call::
 
         @expose_rpc(None, list, int)
         @batched_by('_get_many')
@@ -234,13 +236,15 @@ def batched_by(batch_name):
 
     `calls` is a list of the calls' arguments, each a dict of argument
     name to value, already checked against the signatures (optional
-    arguments the caller left out are absent). The batch form returns a
-    list with one entry per call: its result, or the exception it failed
+    arguments the caller left out are absent). The batch form returns one
+    entry per call, in order: its result, or the exception it failed
     with. It must answer exactly what the single calls, made one after
     another, would answer -- same permission checks, same errors -- only
-    faster, e.g. by reading all the resources in one query. Give batch
-    forms to methods that only read: calls that change data run one by
-    one, in order.
+    faster, e.g. by reading all the resources in one query.
+
+    Only methods that change nothing may have a batch form: the calls of
+    a run are reordered (grouped per method). A call to any other method
+    ends the run, so a read after a write sees the write.
     """
     def decorate(func):
         func._rpc_batch = batch_name
@@ -459,20 +463,17 @@ class MulticallResult(list):
 
 
 class _Run(object):
-    """Consecutive calls of a multicall waiting for one batch call."""
+    """Consecutive calls of a multicall to methods with batch forms,
+    waiting for one batch call per method: `batches` maps each method to
+    the indices of its calls and their arguments."""
 
     def __init__(self):
-        self.clear()
-
-    def clear(self):
-        self.method = None
-        self.indices = []
-        self.calls = []
+        self.batches = {}
 
     def add(self, method, index, arguments):
-        self.method = method
-        self.indices.append(index)
-        self.calls.append(arguments)
+        indices, calls = self.batches.setdefault(method, ([], []))
+        indices.append(index)
+        calls.append(arguments)
 
 
 class XMLRPCSystem(Component):
@@ -569,9 +570,10 @@ class XMLRPCSystem(Component):
         XML-RPC `[result]` or a `{faultCode, faultString}` struct, in
         JSON-RPC a response object with the call's own id. One failing
         call does not stop the others; `system.multicall` cannot be
-        nested. Calls run in order; consecutive reads of one kind (e.g.
-        `ticket.get`) are answered together, which makes a multicall
-        of many such reads much cheaper than separate calls."""
+        nested. Calls run in order, except that consecutive reads with a
+        batch form (e.g. `ticket.get`) are answered together, per
+        method: a multicall of many such reads is much cheaper than
+        separate calls. A read after a write sees the write."""
         if len(signatures) > self.max_multicall:
             raise InvalidParams('system.multicall carries %d calls; at most '
                                 '%d are allowed' % (len(signatures),
@@ -585,11 +587,9 @@ class XMLRPCSystem(Component):
                     self._finish(req, run, signatures, outcomes)
                     outcomes[index] = CallOutcome(
                         signature, method(req, signature.get('params')), None)
-                    continue
-                if method is not run.method:
-                    self._finish(req, run, signatures, outcomes)
-                run.add(method, index,
-                        method.arguments(signature.get('params')))
+                else:
+                    run.add(method, index,
+                            method.arguments(signature.get('params')))
             except Exception as e:
                 outcomes[index] = self._failure(signature, e)
         self._finish(req, run, signatures, outcomes)
@@ -610,19 +610,18 @@ class XMLRPCSystem(Component):
         return self._permitted_method(req, name)
 
     def _finish(self, req, run, signatures, outcomes):
-        """Make the calls of `run` through their batch form."""
-        if not run.indices:
-            return
-        try:
-            results = run.method.call_batch(req, run.calls)
-        except Exception as e:
-            results = [e] * len(run.calls)
-        for index, result in zip(run.indices, results):
-            signature = signatures[index]
-            outcomes[index] = self._failure(signature, result) \
-                if isinstance(result, Exception) \
-                else CallOutcome(signature, result, None)
-        run.clear()
+        """Make the calls of `run` through their batch forms."""
+        for method, (indices, calls) in run.batches.items():
+            try:
+                results = method.call_batch(req, calls)
+            except Exception as e:
+                results = [e] * len(calls)
+            for index, result in zip(indices, results):
+                signature = signatures[index]
+                outcomes[index] = self._failure(signature, result) \
+                    if isinstance(result, Exception) \
+                    else CallOutcome(signature, result, None)
+        run.batches.clear()
 
     def _failure(self, signature, e):
         log_rpc_error(self.log, e)

@@ -105,17 +105,32 @@ class TestingRPC(AbstractRPCHandler):
         alone or in a batch of how many calls. Negative numbers fail;
         a batch holding 13 fails as a whole, one holding 14 answers
         one call short."""
-        if number < 0:
-            raise TracError('Negative number')
-        return [2 * number, 'alone']
+        return self._scale(number, 2)
+
+    @expose_rpc('XML_RPC', list, int)
+    @batched_by('_triple_many')
+    def triple(self, req, number):
+        """`testing.double`, times three."""
+        return self._scale(number, 3)
 
     def _double_many(self, req, calls):
+        return self._scale_many(calls, 2)
+
+    def _triple_many(self, req, calls):
+        return self._scale_many(calls, 3)
+
+    def _scale(self, number, factor):
+        if number < 0:
+            raise TracError('Negative number')
+        return [factor * number, 'alone']
+
+    def _scale_many(self, calls, factor):
         numbers = [call['number'] for call in calls]
         if 13 in numbers:
             raise ValueError('Unlucky batch')
         how = 'batch of %d' % len(numbers)
         answers = [TracError('Negative number') if number < 0
-                   else (2 * number, how) for number in numbers]
+                   else (factor * number, how) for number in numbers]
         return answers[1:] if 14 in numbers else answers
 
 
