@@ -325,8 +325,9 @@ class TicketRPC(AbstractRPCHandler):
                     tickets[row[0]] = _new_ticket(template, row[0], row[1:])
                 if template.custom_fields:
                     _read_custom_values(db, holders, chunk, tickets)
-        for ticket in tickets.values():
-            _set_custom_defaults(ticket)
+        if template.custom_fields:
+            for ticket in tickets.values():
+                _set_custom_defaults(ticket)
         return tickets
 
     def _ticket_info(self, ticket):

@@ -187,6 +187,9 @@ class _Output(object):
         self.chunks = []
         self._text = []
         self.write = self._text.append
+        #: struct key -> its member's opening text; the same keys come
+        #: again and again (a struct per ticket)
+        self.member_heads = {}
 
     def write_bytes(self, data):
         self.flush()
@@ -272,7 +275,7 @@ def _dump_array(value, out):
     write = out.write
     write('<value><array><data>\n')
     for item in value:
-        if type(item) is str and not _needs_escape(item):
+        if isinstance(item, str) and not _needs_escape(item):
             write('<value><string>%s</string></value>\n' % item)
         else:
             _dump(item, out)
@@ -281,20 +284,27 @@ def _dump_array(value, out):
 
 def _dump_struct(value, out):
     write = out.write
+    heads = out.member_heads
     write('<value><struct>\n')
     for key, item in value.items():
-        if not isinstance(key, str):
-            raise TypeError('dictionary key must be string')
-        if _needs_escape(key):
-            key = _escape(key)
-        if type(item) is str and not _needs_escape(item):
-            write('<member>\n<name>%s</name>\n<value><string>%s</string>'
-                  '</value>\n</member>\n' % (key, item))
+        head = heads.get(key)
+        if head is None:
+            head = heads[key] = _member_head(key)
+        if isinstance(item, str) and not _needs_escape(item):
+            write('%s<value><string>%s</string></value>\n</member>\n'
+                  % (head, item))
         else:
-            write('<member>\n<name>%s</name>\n' % key)
+            write(head)
             _dump(item, out)
             write('</member>\n')
     write('</struct></value>\n')
+
+
+def _member_head(key):
+    if not isinstance(key, str):
+        raise TypeError('dictionary key must be string')
+    return '<member>\n<name>%s</name>\n' % (
+        _escape(key) if _needs_escape(key) else key)
 
 
 def _dump_bytes(value, out):
