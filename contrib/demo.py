@@ -3,11 +3,12 @@
 
 The environment (demo-env/, sqlite) has TracXMLRPC enabled, Basic-auth
 users admin/admin (TRAC_ADMIN) and user/user, and XML_RPC granted to
-every authenticated user. Stop the server with Ctrl-C.
+every authenticated user. Stop the server with Ctrl-C (or SIGTERM).
 """
 
 import argparse
 import os
+import signal
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -45,9 +46,13 @@ def main():
     process = tracenv.start_tracd(env_path, htpasswd, args.port)
     url = 'http://127.0.0.1:%d' % args.port
     print(USAGE.format(url=url, port=args.port), flush=True)
+    # stop tracd with the demo, on Ctrl-C as on `kill` (SIGTERM)
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     try:
         process.wait()
     except KeyboardInterrupt:
+        pass
+    finally:
         process.terminate()
         process.wait()
 
