@@ -22,10 +22,10 @@ from trac.resource import ResourceNotFound
 from tracrpc.util import cleandoc_, exception_to_unicode, to_unicode
 
 __all__ = ['IRPCProtocol', 'IXMLRPCHandler', 'AbstractRPCHandler',
-           'expose_rpc', 'batched_by', 'Method', 'XMLRPCSystem', 'Binary', 'RPCError',
-           'MethodNotFound', 'ProtocolException', 'InvalidRequest',
-           'InvalidParams', 'ServiceException', 'ConflictError', 'CallOutcome',
-           'UndecodedCall',
+           'expose_rpc', 'batched_by', 'Method', 'XMLRPCSystem', 'Binary',
+           'RPCError', 'MethodNotFound', 'ProtocolException',
+           'InvalidRequest', 'InvalidParams', 'ServiceException',
+           'ConflictError', 'CallOutcome', 'UndecodedCall',
            'MulticallResult', 'error_code_and_message', 'API_VERSION',
            'DATABASE_BUSY']
 
