@@ -444,6 +444,17 @@ def test_change_log_with_when(user, admin, new_ticket):
     assert fault_of(user, 'ticket.changeLog', tid, 'x').code == -32602
 
 
+def test_change_log_when_zero_means_all(user, new_ticket):
+    """Mylyn calls changeLog(id, 0), the original plugin's default."""
+    tid = new_ticket()
+    user.call('ticket.update', tid, 'a comment')
+    changes = user.call('ticket.changeLog', tid)
+    assert [change[2] for change in changes] == ['comment']
+    assert user.call('ticket.changeLog', tid, 0) == changes
+    fault = fault_of(user, 'ticket.changeLog', tid, 5)
+    assert fault.code == -32602 and 'or 0 for all changes' in fault.message
+
+
 def test_ticket_fields(rpc):
     fields = {f['name']: f for f in rpc('user').call('ticket.getTicketFields')}
     assert {'summary', 'status', 'priority', 'estimate', 'level',

@@ -128,6 +128,7 @@ class TicketRPC(AbstractRPCHandler):
 
     @expose_rpc(None, list, int)
     @expose_rpc(None, list, int, datetime)
+    @expose_rpc(None, list, int, int)
     def changeLog(self, req, id, when=None):
         """Return the changes of a ticket as
         `[[time, author, field, old_value, new_value, permanent], ...]`;
@@ -135,7 +136,13 @@ class TicketRPC(AbstractRPCHandler):
 
         With `when`, only the change made at that time: a time without
         fraction of a second (as XML-RPC sends it) matches the whole
-        second."""
+        second. A `when` of `0` (the original plugin's default, which
+        Mylyn sends) means all changes."""
+        if isinstance(when, int):
+            if when:
+                raise InvalidParams('Invalid params: "when" must be a '
+                                    'date-time, or 0 for all changes')
+            when = None
         with self.env.db_query:  # one pooled connection for both reads
             changes = self._ticket(req, id).get_changelog()
         if when is not None:
