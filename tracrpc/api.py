@@ -462,20 +462,6 @@ class MulticallResult(list):
     protocol encodes it in its own multicall shape."""
 
 
-class _Run(object):
-    """Consecutive calls of a multicall to methods with batch forms,
-    waiting for one batch call per method: `batches` maps each method to
-    the indices of its calls and their arguments."""
-
-    def __init__(self):
-        self.batches = {}
-
-    def add(self, method, index, arguments):
-        indices, calls = self.batches.setdefault(method, ([], []))
-        indices.append(index)
-        calls.append(arguments)
-
-
 class XMLRPCSystem(Component):
     """The method registry, and the `system` namespace."""
 
@@ -579,7 +565,8 @@ class XMLRPCSystem(Component):
                                 '%d are allowed' % (len(signatures),
                                                     self.max_multicall))
         outcomes = [None] * len(signatures)
-        run = _Run()
+        # the waiting run: method -> (indices of its calls, their arguments)
+        run = {}
         for index, signature in enumerate(signatures):
             try:
                 method = self._multicall_method(req, signature)
@@ -588,8 +575,9 @@ class XMLRPCSystem(Component):
                     outcomes[index] = CallOutcome(
                         signature, method(req, signature.get('params')), None)
                 else:
-                    run.add(method, index,
-                            method.arguments(signature.get('params')))
+                    indices, calls = run.setdefault(method, ([], []))
+                    calls.append(method.arguments(signature.get('params')))
+                    indices.append(index)
             except Exception as e:
                 outcomes[index] = self._failure(signature, e)
         self._finish(req, run, signatures, outcomes)
@@ -611,7 +599,7 @@ class XMLRPCSystem(Component):
 
     def _finish(self, req, run, signatures, outcomes):
         """Make the calls of `run` through their batch forms."""
-        for method, (indices, calls) in run.batches.items():
+        for method, (indices, calls) in run.items():
             try:
                 results = method.call_batch(req, calls)
             except Exception as e:
@@ -621,7 +609,7 @@ class XMLRPCSystem(Component):
                 outcomes[index] = self._failure(signature, result) \
                     if isinstance(result, Exception) \
                     else CallOutcome(signature, result, None)
-        run.batches.clear()
+        run.clear()
 
     def _failure(self, signature, e):
         log_rpc_error(self.log, e)

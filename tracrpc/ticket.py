@@ -101,10 +101,15 @@ class TicketRPC(AbstractRPCHandler):
                     outcomes.append(e)
             tickets = self._load_many(req, [outcome for outcome in outcomes
                                             if isinstance(outcome, int)])
-        return [outcome if isinstance(outcome, Exception)
-                else self._ticket_info(tickets[outcome])
-                if outcome in tickets else _not_found(outcome)
-                for outcome in outcomes]
+        return [self._get_outcome(outcome, tickets) for outcome in outcomes]
+
+    def _get_outcome(self, outcome, tickets):
+        """One call's answer: its error, or the ticket it may read."""
+        if isinstance(outcome, Exception):
+            return outcome
+        if outcome not in tickets:
+            return _not_found(outcome)
+        return self._ticket_info(tickets[outcome])
 
     @expose_rpc(None, list, int)
     def getActions(self, req, id):
@@ -243,7 +248,8 @@ class TicketRPC(AbstractRPCHandler):
         if when and notify:
             self._notify(TicketChangeEvent('changed', ticket, when, author,
                                            comment))
-        return self._ticket_info(model.Ticket(self.env, ticket.id))
+        return self._ticket_info(
+            self._load_many(req, [ticket.id])[ticket.id])
 
     @expose_rpc(None, int, int)
     def delete(self, req, id):

@@ -19,6 +19,13 @@ from tracrpc.util import cleandoc_, request_content_type, send_body
 _PATH_RE = re.compile(r'/(?:login/)?([^/]+)/?$')
 
 
+def _anonymous_at_login(req):
+    """A `/login/` URL reached without authentication: the web server
+    does not protect it."""
+    return req.path_info.startswith('/login/') and \
+        req.authname == 'anonymous'
+
+
 class _BodyReader(object):
     """The buffered request body, handed over (not copied) to the one
     protocol that reads it, so that a large body can be freed as soon as
@@ -50,18 +57,18 @@ class RPCWeb(Component):
         (base64 makes them a third larger).""")
 
     def __init__(self):
-        self._items = None
+        self._route_table = None
 
     # IRequestHandler
 
     def match_request(self, req):
         match = _PATH_RE.match(req.path_info)
-        return bool(match) and match.group(1) in self._path_items()
+        return bool(match) and match.group(1) in self._routes()
 
     def process_request(self, req):
         path_item = _PATH_RE.match(req.path_info).group(1)
         content_type = request_content_type(req)
-        for protocol, matched in self._protocols_at(path_item):
+        for protocol, matched in self._routes()[path_item]:
             if content_type.startswith(matched):
                 self._process_rpc(req, protocol, matched)
         if req.method in ('GET', 'HEAD') or not content_type:
@@ -89,20 +96,18 @@ class RPCWeb(Component):
 
     # Internal methods
 
-    def _path_items(self):
-        """The path items any protocol answers, gathered once (every Trac
-        request is offered to `match_request`)."""
-        if self._items is None:
-            self._items = frozenset(item for protocol in self.protocols
-                                    for item, content_type
-                                    in protocol.rpc_match())
-        return self._items
-
-    def _protocols_at(self, path_item):
-        for protocol in self.protocols:
-            for item, content_type in protocol.rpc_match():
-                if item == path_item:
-                    yield protocol, content_type
+    def _routes(self):
+        """Path item -> the `(protocol, content_type)` pairs answering
+        there, gathered once (every Trac request is offered to
+        `match_request`)."""
+        if self._route_table is None:
+            routes = {}
+            for protocol in self.protocols:
+                for item, content_type in protocol.rpc_match():
+                    routes.setdefault(item, []).append((protocol,
+                                                        content_type))
+            self._route_table = routes
+        return self._route_table
 
     def _process_rpc(self, req, protocol, content_type):
         """Parse, check, call and answer; every failure becomes the
@@ -112,8 +117,7 @@ class RPCWeb(Component):
             req.rpc = protocol.parse_rpc_request(req, content_type)
             if not isinstance(req.rpc.get('method'), str):
                 raise InvalidRequest('Invalid request: no method name')
-            if req.path_info.startswith('/login/') and \
-                    req.authname == 'anonymous':
+            if _anonymous_at_login(req):
                 raise RPCError('Authentication information not available. '
                                'Configure HTTP authentication for the '
                                '/login URLs.', code=403)
@@ -155,8 +159,7 @@ class RPCWeb(Component):
         send_body(req, message.encode('utf-8'), 'text/plain', status)
 
     def _render_listing(self, req):
-        if req.path_info.startswith('/login/') and \
-                req.authname == 'anonymous':
+        if _anonymous_at_login(req):
             raise PermissionError('XML_RPC')
         req.perm.require('XML_RPC')
         context = web_context(req)
