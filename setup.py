@@ -21,7 +21,9 @@ setup(
     extras_require={
         'json': ['simplejson'],
         'test': ['pytest', 'simplejson', 'aiosmtpd', 'hypothesis',
-                 'gunicorn', 'psycopg2-binary', 'PyMySQL'],
+                 'gunicorn', 'psycopg2-binary', 'PyMySQL',
+                 # third-party protocols and their real clients
+                 'TracRpcProtocols==2.0.1', 'python-hessian', 'Py3AMF'],
     },
     entry_points={'trac.plugins': ['TracXMLRPC = tracrpc']},
     classifiers=[

@@ -13,6 +13,10 @@ from urllib.parse import urlsplit
 
 PROTOCOLS = ['xmlrpc', 'jsonrpc']
 
+#: the error code of a conflict (a stale ticket `_ts`, a wiki page saved
+#: meanwhile) in each protocol
+CONFLICT_CODES = {'xmlrpc': 1, 'jsonrpc': 409}
+
 
 class Fault(Exception):
     """An RPC error response, from either protocol."""

@@ -6,6 +6,7 @@ directory and starts tracd with Basic auth on a free port. Tests talk to
 it over HTTP with `xmlrpc.client` and JSON, through `clients.py`.
 """
 
+import contextlib
 import os
 import sys
 
@@ -45,18 +46,28 @@ def database(request):
     database.drop()
 
 
-@pytest.fixture(scope='session')
-def server(tmp_path_factory, mail_sink, database):
-    """A running tracd serving a fresh environment."""
-    root = tmp_path_factory.mktemp('trac-' + database.backend)
-    env_path, htpasswd = prepare(str(root), database.uri, mail_sink.port)
+@contextlib.contextmanager
+def serving(root, dburi, mail_port, config=()):
+    """A tracd with Basic auth serving a fresh test environment under
+    `root` (with the extra trac.ini settings `config`), as a `Server`."""
+    env_path, htpasswd = prepare(str(root), dburi, mail_port, config)
     port = tracenv.free_port()
     with open(str(root / 'tracd.log'), 'w') as log:
         process = tracenv.start_tracd(env_path, htpasswd, port, log,
                                       socket_timeout=SOCKET_TIMEOUT)
-    yield Server('http://127.0.0.1:%d' % port, env_path)
-    process.terminate()
-    process.wait(30)
+    try:
+        yield Server('http://127.0.0.1:%d' % port, env_path)
+    finally:
+        process.terminate()
+        process.wait(30)
+
+
+@pytest.fixture(scope='session')
+def server(tmp_path_factory, mail_sink, database):
+    """A running tracd serving a fresh environment."""
+    root = tmp_path_factory.mktemp('trac-' + database.backend)
+    with serving(root, database.uri, mail_sink.port) as server:
+        yield server
 
 
 @pytest.fixture(scope='session')

@@ -89,11 +89,12 @@ def environment_config(mail_port):
              'DefaultPermissionPolicy, LegacyAttachmentPolicy')]
 
 
-def prepare(root, dburi, mail_port):
-    """Build the test environment and its htpasswd file under `root`;
-    return their paths."""
+def prepare(root, dburi, mail_port, config=()):
+    """Build the test environment and its htpasswd file under `root`,
+    with the extra trac.ini settings `config`; return their paths."""
     env_path = build_environment(os.path.join(root, 'env'), dburi,
-                                 environment_config(mail_port))
+                                 environment_config(mail_port) +
+                                 list(config))
     htpasswd = os.path.join(root, 'htpasswd')
     tracenv.write_htpasswd(htpasswd, {name: name for name in TEST_USERS})
     return env_path, htpasswd

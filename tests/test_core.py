@@ -1,6 +1,7 @@
 """The core against a real tracd: routing, protocols, errors, types,
 multicall, JSON-RPC 2.0, introspection, the HTML listing and plugins."""
 
+import html
 import json
 import re
 import socket
@@ -641,6 +642,27 @@ def test_listing_for_admin_shows_admin_methods(server):
     assert 'Permission: TRAC_ADMIN' in body.decode('utf-8')
 
 
+def test_listing_shows_per_resource_permissions(server):
+    page = server.get('/login/rpc', 'admin')[2].decode('utf-8')
+    assert 'Permission: TICKET_VIEW, checked per ticket' in page
+    assert 'Permission: TICKET_APPEND or TICKET_CHGPROP, checked per ' \
+           'ticket' in page
+    assert 'Permission: WIKI_CREATE or WIKI_MODIFY, checked per wiki' in page
+    assert 'Permission: By resource' in page  # bare.*: undeclared
+
+
+def test_listing_renders_inline_code_of_every_docstring(server):
+    """Every `code` fragment of every method's help appears verbatim in
+    the page (wiki markup must not eat underscores or quotes)."""
+    page = server.get('/login/rpc', 'admin')[2].decode('utf-8')
+    client = server.client('jsonrpc', 'admin')
+    for method in client.call('system.listMethods'):
+        for fragment in re.findall(r'`([^`]+)`',
+                                   client.call('system.methodHelp', method)):
+            assert '<code>%s</code>' % html.escape(fragment, False) in page, \
+                (method, fragment)
+
+
 def test_listing_needs_xml_rpc(server):
     assert server.get('/rpc')[0] == 403
     assert server.get('/login/rpc', 'norpc')[0] == 403
@@ -654,6 +676,16 @@ def test_metanav_api_link(server):
 
 
 # -- Plugins --------------------------------------------------------------
+
+def test_protocol_failing_in_its_error_handler_gets_plain_500(server):
+    status, headers, body = server.post(b'anything', 'application/x-failing',
+                                        'user')
+    assert status == 500
+    assert headers['Content-Type'].startswith('text/plain')
+    assert body == b'Internal error: the Failing protocol could not ' \
+                   b'encode the error response.'
+    assert_serving(server)
+
 
 def test_plugin_protocol_routed_by_content_type(server):
     for path in ('/login/rpc', '/login/linesrpc'):

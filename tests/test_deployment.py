@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 import tracenv
-from clients import PROTOCOLS, Fault, Server
+from clients import CONFLICT_CODES, PROTOCOLS, Fault, Server
 from databases import Database
 from environment import prepare
 
@@ -93,7 +93,7 @@ def concurrent_updates(server, clients=8, target=100):
             try:
                 client.call('ticket.update', tid, comment, {'_ts': token})
             except Fault as fault:
-                if fault.code == 409:
+                if fault.code == CONFLICT_CODES[client.protocol]:
                     continue
                 raise
             with lock:
@@ -137,7 +137,8 @@ def test_concurrent_updates_without_token_number_comments_uniquely(server):
 
 def test_concurrent_wiki_writers(server):
     """Writers racing on one page: each save is accepted or refused with
-    409, never an internal error, and every accepted one is a version."""
+    a conflict, never an internal error, and every accepted one is a
+    version."""
     page = 'Race%s' % uuid.uuid4().hex[:8]
     accepted = []
     lock = threading.Lock()
@@ -149,7 +150,7 @@ def test_concurrent_wiki_writers(server):
                 client.call('wiki.putPage', page, 'w%d-%d' % (number, step),
                             {})
             except Fault as fault:
-                assert fault.code == 409, fault
+                assert fault.code == CONFLICT_CODES[client.protocol], fault
                 continue
             with lock:
                 accepted.append(step)

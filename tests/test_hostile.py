@@ -2,6 +2,7 @@
 a transport status), nothing leaks a traceback or a path, and the server
 answers a normal call right after."""
 
+import http.client
 import json
 import re
 import socket
@@ -108,7 +109,15 @@ BATTERY = [
     ('text/xml', XML_OK.replace(b'<int>1</int>', b'<double>inf</double>'),
      [-32700]),
     ('text/xml', xmlrpc.client.dumps((1,), 'ticket.get').encode().replace(
-        b'<int>1</int>', b'<int>%d</int>' % 10 ** 30), [404]),
+        b'<int>1</int>', b'<int>%d</int>' % 10 ** 30), [-32602]),
+    ('text/xml', xmlrpc.client.dumps(('WikiStart',), 'wiki.getPage').encode()
+     .replace(b'</param>', b'</param><param><value><i8>%d</i8></value>'
+              b'</param>' % 2 ** 80, 1), [-32602]),
+    ('application/json', b'{"method": "wiki.getPage", "params": '
+     b'["WikiStart", %d]}' % 2 ** 80, [-32602]),
+    ('text/xml', b'<?xml version="1.0" encoding="x-no-such"?><methodCall>'
+     b'<methodName>system.getAPIVersion</methodName></methodCall>',
+     [-32700]),
     ('text/xml', deep_xml(10000), [-32700]),
     ('application/json', b'{"method": "testing.echo", "params": ['
      + b'[' * 10000 + b']' * 10000 + b']}', [-32700]),
@@ -176,6 +185,25 @@ def test_100_mib_body_is_413_unread(server):
                                  b'[' * 65536)
     assert status == 413
     check_error_answer(server, status, answer, 'application/json', [])
+
+
+def test_post_without_content_type_is_415(server):
+    """Answered like any unknown type, and the connection closes
+    cleanly (the body may be unread)."""
+    port = int(server.url.rsplit(':', 1)[1])
+    connection = http.client.HTTPConnection('127.0.0.1', port, timeout=30)
+    try:
+        connection.request('POST', '/login/rpc', XML_OK,
+                           {'Authorization': 'Basic dXNlcjp1c2Vy'})
+        response = connection.getresponse()
+        assert response.status == 415
+        assert response.getheader('Content-Type').startswith('text/plain')
+        assert response.getheader('Connection') == 'close'
+        assert b"No protocol matching Content-Type ''" in response.read()
+    finally:
+        connection.close()
+    for protocol in PROTOCOLS:
+        assert server.client(protocol).call('testing.echo', [1]) == [1]
 
 
 def test_multipart_post_is_never_executed(server):

@@ -72,3 +72,47 @@ def test_misnamed_batch_form_is_named_in_the_error():
         method('misnamed')
     assert 'sample.misnamed' in str(raised.value)
     assert '_nosuch' in str(raised.value)
+
+
+# -- In-process callers (TracXMLRPC 1.1's public contract) ------------------
+
+@pytest.fixture
+def env():
+    from trac.test import EnvironmentStub
+    env = EnvironmentStub(enable=['trac.*', 'tracrpc.*'])
+    env.config.set('trac', 'permission_policies', 'DefaultPermissionPolicy')
+    yield env
+    env.reset_db()
+
+
+def request_of(env, username, *actions):
+    from trac.perm import PermissionSystem
+    from trac.test import MockRequest
+    for action in actions:
+        PermissionSystem(env).grant_permission(username, action)
+    return MockRequest(env, authname=username)
+
+
+def test_in_process_call_checks_permission_and_returns_a_tuple(env):
+    from trac.ticket.model import Ticket
+    from tracrpc.api import API_VERSION, XMLRPCSystem
+    ticket = Ticket(env)
+    ticket['summary'] = 'in process'
+    tid = ticket.insert()
+    req = request_of(env, 'plugin', 'XML_RPC', 'TICKET_VIEW')
+    system = XMLRPCSystem(env)
+    assert system.get_method('system.getAPIVersion')(req, []) == \
+        (API_VERSION,)
+    result = system.get_method('ticket.get')(req, [tid])
+    assert type(result) is tuple and len(result) == 1
+    assert result[0][0] == tid and result[0][3]['summary'] == 'in process'
+
+
+def test_in_process_call_without_permission_is_refused(env):
+    from trac.perm import PermissionError
+    from tracrpc.api import XMLRPCSystem
+    req = request_of(env, 'stranger', 'WIKI_VIEW')
+    with pytest.raises(PermissionError):
+        XMLRPCSystem(env).get_method('system.getAPIVersion')(req, [])
+    with pytest.raises(PermissionError):
+        XMLRPCSystem(env).get_method('ticket.status.getAll')(req, [])

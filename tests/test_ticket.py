@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 import pytest
 from trac.ticket.model import Ticket
 
-from clients import Binary, fault_of, unique
+from clients import CONFLICT_CODES, Binary, fault_of, unique
 
 
 @pytest.fixture
@@ -336,7 +336,8 @@ def test_collision(rpc, new_ticket):
                                                'keywords': 'one'})
     fault = fault_of(second, 'ticket.update', tid, 'second',
                      {'_ts': token, 'keywords': 'two'})
-    assert fault.code == 409 and 'modified' in fault.message
+    assert fault.code == CONFLICT_CODES[second.protocol]
+    assert 'modified' in fault.message
     changes = first.call('ticket.changeLog', tid)
     assert [c[4] for c in changes if c[2] == 'comment'] == ['first']
     assert first.call('ticket.get', tid)[3]['keywords'] == 'one'
@@ -348,7 +349,7 @@ def test_collision_with_action(user, new_ticket):
     user.call('ticket.update', tid, 'x', {'_ts': token})
     fault = fault_of(user, 'ticket.update', tid, '',
                      {'_ts': token, 'action': 'accept'})
-    assert fault.code == 409
+    assert fault.code == CONFLICT_CODES[user.protocol]
     assert user.call('ticket.get', tid)[3]['status'] == 'new'
 
 

@@ -22,10 +22,10 @@ from trac.resource import ResourceNotFound
 from tracrpc.util import cleandoc_, exception_to_unicode, to_unicode
 
 __all__ = ['IRPCProtocol', 'IXMLRPCHandler', 'AbstractRPCHandler',
-           'expose_rpc', 'batched_by', 'Method', 'XMLRPCSystem', 'Binary',
-           'RPCError', 'MethodNotFound', 'ProtocolException',
-           'InvalidRequest', 'InvalidParams', 'ServiceException',
-           'ConflictError', 'CallOutcome', 'UndecodedCall',
+           'expose_rpc', 'batched_by', 'checked_per', 'Method',
+           'XMLRPCSystem', 'Binary', 'RPCError', 'MethodNotFound',
+           'ProtocolException', 'InvalidRequest', 'InvalidParams',
+           'ServiceException', 'ConflictError', 'CallOutcome', 'UndecodedCall',
            'MulticallResult', 'error_code_and_message', 'API_VERSION',
            'DATABASE_BUSY']
 
@@ -252,6 +252,25 @@ def batched_by(batch_name):
     return decorate
 
 
+def checked_per(realm, *actions):
+    """Decorator telling what a method exposed with permission `None`
+    checks per resource: one of `actions` on each `realm` resource it
+    touches. `system.listMethods` and the API page list the method for
+    callers who hold one of `actions` on the realm as a whole (as Trac's
+    navigation does), and show the permission::
+
+        @expose_rpc(None, list, int)
+        @checked_per('ticket', 'TICKET_VIEW')
+        def get(self, req, id): ...
+
+    A method without it is listed for every caller ("by resource").
+    """
+    def decorate(func):
+        func._rpc_checked_per = (realm, actions)
+        return func
+    return decorate
+
+
 class AbstractRPCHandler(Component):
     """Base class of providers whose methods carry `@expose_rpc`."""
     implements(IXMLRPCHandler)
@@ -279,11 +298,25 @@ def _type_name(type_):
     return RPC_TYPES.get(type_, getattr(type_, '__name__', str(type_)))
 
 
+#: the integers a call may carry: 64-bit signed, as XML-RPC's `<i8>` and
+#: every database Trac supports
+_INT_RANGE = range(-2 ** 63, 2 ** 63)
+
+
+def _is_binary(value):
+    """Binary data is anything whose `data` holds bytes: our `Binary`,
+    `xmlrpc.client.Binary`, a third-party protocol's wrapper."""
+    return isinstance(getattr(value, 'data', None), (bytes, bytearray))
+
+
 def _type_matches(value, type_):
     if type_ is None:
         return value is None
     if type_ is int:
-        return isinstance(value, int) and not isinstance(value, bool)
+        return isinstance(value, int) and not isinstance(value, bool) and \
+            value in _INT_RANGE
+    if type_ is Binary:
+        return _is_binary(value)
     if type_ is float:
         return isinstance(value, (int, float)) and \
                not isinstance(value, bool)
@@ -303,10 +336,14 @@ def _as_value(result):
 
 
 def _coerce(value, type_):
-    if type_ is float and value is not None:
+    if value is None:
+        return value
+    if type_ is float:
         return float(value)
-    if type_ is bool and value is not None:
+    if type_ is bool:
         return bool(value)
+    if type_ is Binary and not isinstance(value, Binary):
+        return Binary(value.data)
     return value
 
 
@@ -326,6 +363,8 @@ class Method(object):
         self.permission = permission
         self.signatures = [tuple(signature) for signature in signatures]
         self.callable = callable_
+        #: `(realm, actions)` from `checked_per`, or `None`
+        self.checked_per = getattr(callable_, '_rpc_checked_per', None)
         self.batch = self._batch_form(provider, callable_)
         self.description = cleandoc_(callable_.__doc__)
         params = list(inspect.signature(callable_).parameters.values())[1:]
@@ -357,13 +396,47 @@ class Method(object):
                          in zip(signature[1:], self.arg_names))
         return '%s %s(%s)' % (_type_name(signature[0]), self.name, args)
 
+    @property
+    def permission_label(self):
+        """The permission as the API page shows it."""
+        if self.permission:
+            return self.permission
+        if self.checked_per:
+            realm, actions = self.checked_per
+            return '%s, checked per %s' % (' or '.join(actions), realm)
+        return 'By resource'
+
+    def may_be_listed(self, perm):
+        """Tell whether a user with `perm` may call the method at all:
+        holds its permission, or one of the actions it checks per
+        resource on the realm as a whole."""
+        if self.permission:
+            return self.permission in perm
+        if self.checked_per:
+            realm, actions = self.checked_per
+            realm_perm = perm(realm)
+            return any(action in realm_perm for action in actions)
+        return True
+
     def xmlrpc_signatures(self):
         """The signatures as type names, `'return,arg1,...'` each."""
         return [','.join(_type_name(type_) for type_ in signature)
                 for signature in self.signatures]
 
-    def __call__(self, req, params):
-        """Check `params` (list or dict) and call the method."""
+    def __call__(self, req, args):
+        """Call the method in-process, as plugins did with TracXMLRPC
+        1.1: check its permission and `args` (a list or a dict); return
+        the result as a 1-tuple `(result,)`.
+
+        :raise PermissionError: when the method's permission is missing
+        """
+        if self.permission:
+            req.perm.require(self.permission)
+        return (self.invoke(req, args),)
+
+    def invoke(self, req, params):
+        """Check `params` (list or dict) and call the method; return its
+        result. The caller has checked the method's permission."""
         args, kwargs = self._bind(params)
         return _as_value(self.callable(req, *args, **kwargs))
 
@@ -419,6 +492,10 @@ class Method(object):
         return _type_matches(value, type_)
 
     def _wrong_type(self, arg_name, value, type_):
+        if type_ is int and isinstance(value, int) and \
+                not isinstance(value, bool):
+            return self._invalid('argument "%s" is out of range (64-bit '
+                                 'signed integers only)' % arg_name)
         return self._invalid('argument "%s" must be %s, not %s'
                              % (arg_name, _type_name(type_),
                                 _type_name(type(value))))
@@ -458,8 +535,18 @@ class UndecodedCall(dict):
 
 
 class MulticallResult(list):
-    """What `system.multicall` returns: a list of `CallOutcome`; each
-    protocol encodes it in its own multicall shape."""
+    """What `system.multicall` returns.
+
+    As a list it has TracXMLRPC 1.1's shape, which third-party protocols
+    (TracRpcProtocols' Hessian and AMF) encode: per call, `(result,)`
+    for a success or the exception the call failed with. `outcomes` is
+    the same as `CallOutcome`s, with each call's request (its JSON-RPC
+    id, say), for protocols that answer per call."""
+
+    def __init__(self, outcomes):
+        super().__init__((outcome.result,) if outcome.error is None
+                         else outcome.error for outcome in outcomes)
+        self.outcomes = outcomes
 
 
 class XMLRPCSystem(Component):
@@ -509,15 +596,10 @@ class XMLRPCSystem(Component):
             raise MethodNotFound('RPC method "%s" not found' % name)
         return method
 
-    def can_call(self, req, method):
-        """Tell whether the user of `req` holds the method's permission
-        (`None`: the method checks per resource)."""
-        return method.permission is None or method.permission in req.perm
-
     def all_methods(self, req):
         """The methods the user of `req` may call, sorted by name."""
         return [method for name, method in sorted(self.methods.items())
-                if self.can_call(req, method)]
+                if method.may_be_listed(req.perm)]
 
     def call(self, req, name, params):
         """Call method `name` with `params` (a list or a dict) for `req`.
@@ -526,7 +608,7 @@ class XMLRPCSystem(Component):
         :raise PermissionError: when the method's permission is missing
         :raise InvalidParams: when `params` fit no signature
         """
-        return self._permitted_method(req, name)(req, params)
+        return self._permitted_method(req, name).invoke(req, params)
 
     def _permitted_method(self, req, name):
         method = self.get_method(name)
@@ -573,7 +655,8 @@ class XMLRPCSystem(Component):
                 if method.batch is None:
                     self._finish(req, run, signatures, outcomes)
                     outcomes[index] = CallOutcome(
-                        signature, method(req, signature.get('params')), None)
+                        signature, method.invoke(req, signature.get('params')),
+                        None)
                 else:
                     indices, calls = run.setdefault(method, ([], []))
                     calls.append(method.arguments(signature.get('params')))

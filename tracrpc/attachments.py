@@ -37,9 +37,6 @@ def put_attachment(env, req, parent, filename, description, data, replace,
     UI's upload form does; with `replace`, an attachment of the same
     name is replaced (needs ATTACHMENT_DELETE), otherwise Trac picks a
     free name. Return the stored file name."""
-    if not isinstance(data, Binary):
-        raise TracError('The attachment content must be binary data '
-                        '(base64)')
     filename = _plain_filename(filename)
     attachment = Attachment(env, parent.realm, parent.id)
     req.perm(attachment.resource).require('ATTACHMENT_CREATE')
@@ -126,4 +123,3 @@ def _delete_existing(env, req, attachment, filename):
     if not attachment.description.strip() and old.description:
         attachment.description = old.description
     old.delete()
-

@@ -99,7 +99,8 @@ class JsonRpcProtocol(Component):
         if isinstance(result, MulticallResult):
             result = [response for response in
                       (self._response(outcome.request, outcome.result,
-                                      outcome.error) for outcome in result)
+                                      outcome.error)
+                       for outcome in result.outcomes)
                       if response is not None]
             if req.rpc.get('batch'):
                 self._send(req, result or None)

@@ -26,13 +26,22 @@ from trac.web.api import _RequestArgs
 
 from tracrpc import attachments
 from tracrpc.api import AbstractRPCHandler, Binary, ConflictError, \
-                        InvalidParams, batched_by, expose_rpc
+                        InvalidParams, batched_by, checked_per, \
+                        expose_rpc
 from tracrpc.util import exception_to_unicode, recorded_author, \
                          to_utimestamp
 
 __all__ = ['TicketRPC', 'StatusRPC', 'ComponentRPC', 'VersionRPC',
            'MilestoneRPC', 'TypeRPC', 'ResolutionRPC', 'PriorityRPC',
            'SeverityRPC']
+
+#: A stale `_ts`. The first sentence is the one Trac's web UI used for a
+#: mid-air collision: Mylyn recognises the conflict by it (and by the
+#: XML-RPC fault code 1) and offers to refresh and merge.
+_COLLISION = ('Sorry, can not save your changes. This ticket has been '
+              'modified by someone else since you started. Ticket #%s '
+              'changed since you read it (its _ts); nothing was saved. Read '
+              'it again and retry.')
 
 #: Attributes that are never ticket fields: the workflow action, the
 #: change token and the action controls' inputs (`action_*`).
@@ -55,6 +64,7 @@ class TicketRPC(AbstractRPCHandler):
 
     @expose_rpc(None, list)
     @expose_rpc(None, list, str)
+    @checked_per('ticket', 'TICKET_VIEW')
     def query(self, req, qstr='status!=closed'):
         """Return the ids of the tickets matching a query in Trac's query
         language, e.g. `status!=closed&owner=joe&order=priority`.
@@ -68,6 +78,7 @@ class TicketRPC(AbstractRPCHandler):
                 if 'TICKET_VIEW' in req.perm('ticket', row['id'])]
 
     @expose_rpc(None, list, datetime)
+    @checked_per('ticket', 'TICKET_VIEW')
     def getRecentChanges(self, req, since):
         """Return the ids of the tickets changed since the given date-time
         (UTC) that you may see."""
@@ -78,6 +89,7 @@ class TicketRPC(AbstractRPCHandler):
 
     @expose_rpc(None, list, int)
     @batched_by('_get_many')
+    @checked_per('ticket', 'TICKET_VIEW')
     def get(self, req, id):
         """Return a ticket as `[id, time_created, time_changed, attributes]`.
 
@@ -112,6 +124,7 @@ class TicketRPC(AbstractRPCHandler):
         return self._ticket_info(tickets[outcome])
 
     @expose_rpc(None, list, int)
+    @checked_per('ticket', 'TICKET_VIEW')
     def getActions(self, req, id):
         """Return the workflow actions you may perform on a ticket, as
         `[[action, label, hints, [[input_name, value, [options]], ...]], ...]`.
@@ -125,6 +138,7 @@ class TicketRPC(AbstractRPCHandler):
                               .get_available_actions(req, ticket)]
 
     @expose_rpc(None, list, int)
+    @checked_per('ticket', 'TICKET_VIEW')
     def getAvailableActions(self, req, id):
         """Deprecated: use `ticket.getActions`. Return the names of the
         workflow actions you may perform on a ticket."""
@@ -134,6 +148,7 @@ class TicketRPC(AbstractRPCHandler):
     @expose_rpc(None, list, int)
     @expose_rpc(None, list, int, datetime)
     @expose_rpc(None, list, int, int)
+    @checked_per('ticket', 'TICKET_VIEW')
     def changeLog(self, req, id, when=None):
         """Return the changes of a ticket as
         `[[time, author, field, old_value, new_value, permanent], ...]`;
@@ -209,6 +224,7 @@ class TicketRPC(AbstractRPCHandler):
     @expose_rpc(None, list, int, str, dict, bool)
     @expose_rpc(None, list, int, str, dict, bool, str)
     @expose_rpc(None, list, int, str, dict, bool, str, datetime)
+    @checked_per('ticket', 'TICKET_APPEND', 'TICKET_CHGPROP')
     def update(self, req, id, comment, attributes=None, notify=False,
                author='', when=None):
         """Change a ticket and/or add a comment; return the ticket as
@@ -222,8 +238,10 @@ class TicketRPC(AbstractRPCHandler):
         included, are set directly (TICKET_MODIFY).
 
         Pass `attributes['_ts']` from `ticket.get`: if the ticket changed
-        since, nothing is saved and the error says so (code 409). Trac's
-        validation and the ticket manipulators run as in the web UI.
+        since, nothing is saved and the error says so (XML-RPC fault code
+        1, JSON-RPC error code 409; the message starts with "Sorry, can
+        not save your changes"). Trac's validation and the ticket
+        manipulators run as in the web UI.
         `author` and `when` are honoured for TICKET_ADMIN only. With
         `notify` the usual ticket mail is sent."""
         attributes = attributes or {}
@@ -252,6 +270,7 @@ class TicketRPC(AbstractRPCHandler):
             self._load_many(req, [ticket.id])[ticket.id])
 
     @expose_rpc(None, int, int)
+    @checked_per('ticket', 'TICKET_ADMIN')
     def delete(self, req, id):
         """Delete a ticket (TICKET_ADMIN). Returns 0."""
         ticket = self._ticket(req, id)
@@ -262,6 +281,7 @@ class TicketRPC(AbstractRPCHandler):
     # Attachments
 
     @expose_rpc(None, list, int)
+    @checked_per('ticket', 'TICKET_VIEW')
     def listAttachments(self, req, ticket):
         """Return the attachments of a ticket as
         `[[filename, description, size, time, author], ...]`."""
@@ -271,6 +291,7 @@ class TicketRPC(AbstractRPCHandler):
                     in attachments.list_attachments(self.env, req, parent)]
 
     @expose_rpc(None, Binary, int, str)
+    @checked_per('ticket', 'TICKET_VIEW')
     def getAttachment(self, req, ticket, filename):
         """Return the content of a ticket attachment."""
         parent = self._ticket(req, ticket).resource
@@ -278,6 +299,7 @@ class TicketRPC(AbstractRPCHandler):
 
     @expose_rpc(None, str, int, str, str, Binary)
     @expose_rpc(None, str, int, str, str, Binary, bool)
+    @checked_per('ticket', 'TICKET_APPEND')
     def putAttachment(self, req, ticket, filename, description, data,
                       replace=True):
         """Attach a file to a ticket and return the name it was stored
@@ -290,6 +312,7 @@ class TicketRPC(AbstractRPCHandler):
                                           description, data, replace)
 
     @expose_rpc(None, bool, int, str)
+    @checked_per('ticket', 'TICKET_ADMIN')
     def deleteAttachment(self, req, ticket, filename):
         """Delete a ticket attachment (ATTACHMENT_DELETE). Returns true."""
         parent = self._ticket(req, ticket).resource
@@ -470,10 +493,7 @@ class TicketRPC(AbstractRPCHandler):
             cursor = db.cursor()
             cursor.execute(sql, args)
             if cursor.rowcount != 1:
-                raise ConflictError(
-                    'Ticket #%s has been modified since you read it (its _ts '
-                    'changed); nothing was saved. Read it again and retry.'
-                    % ticket.id)
+                raise ConflictError(_COLLISION % ticket.id)
             when = when or datetime_now(utc)
             ticket.save_changes(author, comment, when=when)
         return when

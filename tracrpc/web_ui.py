@@ -14,7 +14,8 @@ from trac.wiki.formatter import format_to_html
 
 from tracrpc.api import API_VERSION, InvalidRequest, IRPCProtocol, RPCError, \
                         XMLRPCSystem, log_rpc_error
-from tracrpc.util import cleandoc_, request_content_type, send_body
+from tracrpc.util import cleandoc_, exception_to_unicode, \
+                         request_content_type, send_body
 
 _PATH_RE = re.compile(r'/(?:login/)?([^/]+)/?$')
 
@@ -71,7 +72,7 @@ class RPCWeb(Component):
         for protocol, matched in self._routes()[path_item]:
             if content_type.startswith(matched):
                 self._process_rpc(req, protocol, matched)
-        if req.method in ('GET', 'HEAD') or not content_type:
+        if req.method in ('GET', 'HEAD'):
             return self._render_listing(req)
         self._send_plain(req, 415, "No protocol matching Content-Type '%s' "
                                    "at path '%s'." % (content_type,
@@ -113,8 +114,12 @@ class RPCWeb(Component):
         """Parse, check, call and answer; every failure becomes the
         protocol's error response."""
         self._buffer_body(req)
+        # Protocols written for TracXMLRPC 1.1 read `req.rpc` in their
+        # error path, parse errors included.
+        req.rpc = {'mimetype': content_type}
         try:
             req.rpc = protocol.parse_rpc_request(req, content_type)
+            req.rpc['mimetype'] = content_type
             if not isinstance(req.rpc.get('method'), str):
                 raise InvalidRequest('Invalid request: no method name')
             if _anonymous_at_login(req):
@@ -129,7 +134,22 @@ class RPCWeb(Component):
             raise
         except Exception as e:
             log_rpc_error(self.log, e)
+            self._send_rpc_error(req, protocol, e)
+
+    def _send_rpc_error(self, req, protocol, e):
+        """The protocol's error response; a short plain-text 500 when
+        the protocol fails to give one."""
+        try:
             protocol.send_rpc_error(req, e)
+        except RequestDone:
+            raise
+        except Exception as failure:
+            self.log.error("RPC protocol %s failed to answer an error: %s",
+                           type(protocol).__name__,
+                           exception_to_unicode(failure, traceback=True))
+        self._send_plain(req, 500, 'Internal error: the %s protocol could '
+                                   'not encode the error response.'
+                                   % protocol.rpc_info()[0])
 
     def _buffer_body(self, req):
         """Read the whole body before any protocol sees it, refusing a
@@ -198,7 +218,7 @@ class RPCWeb(Component):
         return {'name': method.name,
                 'signature': method.signature.splitlines(),
                 'help': self._wiki(context, method.description),
-                'permission': method.permission or 'By resource'}
+                'permission': method.permission_label}
 
     def _wiki(self, context, text):
         return format_to_html(self.env, context, cleandoc_(text))

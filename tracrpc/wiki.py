@@ -15,7 +15,7 @@ from trac.wiki.web_ui import WikiModule
 
 from tracrpc import attachments
 from tracrpc.api import AbstractRPCHandler, Binary, ConflictError, \
-                        InvalidParams, expose_rpc
+                        InvalidParams, checked_per, expose_rpc
 from tracrpc.util import recorded_author, to_utimestamp
 
 __all__ = ['WikiRPC']
@@ -53,17 +53,20 @@ class WikiRPC(AbstractRPCHandler):
 
     @expose_rpc(None, str, str)
     @expose_rpc(None, str, str, int)
+    @checked_per('wiki', 'WIKI_VIEW')
     def getPage(self, req, pagename, version=None):
         """Return the wiki text of a page (latest version, or `version`)."""
         return self._page(req, pagename, version).text
 
     @expose_rpc(None, str, str, int)
+    @checked_per('wiki', 'WIKI_VIEW')
     def getPageVersion(self, req, pagename, version):
         """Return the wiki text of a version of a page."""
         return self.getPage(req, pagename, version)
 
     @expose_rpc(None, str, str)
     @expose_rpc(None, str, str, int)
+    @checked_per('wiki', 'WIKI_VIEW')
     def getPageHTML(self, req, pagename, version=None):
         """Return a page rendered to HTML as Trac shows it (links are
         absolute URLs), wrapped in `<html><body>...</body></html>`."""
@@ -71,6 +74,7 @@ class WikiRPC(AbstractRPCHandler):
         return '<html><body>%s</body></html>' % self._render(req, page)
 
     @expose_rpc(None, str, str, int)
+    @checked_per('wiki', 'WIKI_VIEW')
     def getPageHTMLVersion(self, req, pagename, version):
         """Return a version of a page rendered to HTML."""
         return self.getPageHTML(req, pagename, version)
@@ -83,17 +87,20 @@ class WikiRPC(AbstractRPCHandler):
 
     @expose_rpc(None, dict, str)
     @expose_rpc(None, dict, str, int)
+    @checked_per('wiki', 'WIKI_VIEW')
     def getPageInfo(self, req, pagename, version=None):
         """Return `{name, lastModified, author, version, comment}` of a
         page (latest version, or `version`)."""
         return self._page_info(self._page(req, pagename, version))
 
     @expose_rpc(None, dict, str, int)
+    @checked_per('wiki', 'WIKI_VIEW')
     def getPageInfoVersion(self, req, pagename, version):
         """Return the page info of a version of a page."""
         return self.getPageInfo(req, pagename, version)
 
     @expose_rpc(None, list, str)
+    @checked_per('wiki', 'WIKI_VIEW')
     def listLinks(self, req, pagename):
         """Return the links going out of a page, as structs
         `{page, type, href}`: `type` is `local` for a wiki page (`page` is
@@ -110,6 +117,7 @@ class WikiRPC(AbstractRPCHandler):
     # Writing
 
     @expose_rpc(None, bool, str, str, dict)
+    @checked_per('wiki', 'WIKI_CREATE', 'WIKI_MODIFY')
     def putPage(self, req, pagename, content, attributes):
         """Write a page; return true.
 
@@ -155,6 +163,7 @@ class WikiRPC(AbstractRPCHandler):
 
     @expose_rpc(None, bool, str)
     @expose_rpc(None, bool, str, int)
+    @checked_per('wiki', 'WIKI_DELETE')
     def deletePage(self, req, pagename, version=None):
         """Delete a page, or only one version of it (WIKI_DELETE); its
         attachments go with the last version. Returns true."""
@@ -165,6 +174,7 @@ class WikiRPC(AbstractRPCHandler):
     # Attachments
 
     @expose_rpc(None, list, str)
+    @checked_per('wiki', 'WIKI_VIEW')
     def listAttachments(self, req, pagename):
         """Return the attachments of a page as `["Page/file", ...]`."""
         parent = self._page(req, pagename, None).resource
@@ -172,12 +182,14 @@ class WikiRPC(AbstractRPCHandler):
                 in attachments.list_attachments(self.env, req, parent)]
 
     @expose_rpc(None, Binary, str)
+    @checked_per('wiki', 'WIKI_VIEW')
     def getAttachment(self, req, path):
         """Return the content of attachment `"Page/file"`."""
         parent, filename = self._attachment_path(req, path)
         return attachments.get_attachment(self.env, req, parent, filename)
 
     @expose_rpc(None, bool, str, Binary)
+    @checked_per('wiki', 'WIKI_MODIFY')
     def putAttachment(self, req, path, data):
         """Store `data` as attachment `"Page/file"` (replacing one of that
         name); return true. See `wiki.putAttachmentEx`."""
@@ -188,6 +200,7 @@ class WikiRPC(AbstractRPCHandler):
 
     @expose_rpc(None, str, str, str, str, Binary)
     @expose_rpc(None, str, str, str, str, Binary, bool)
+    @checked_per('wiki', 'WIKI_MODIFY')
     def putAttachmentEx(self, req, pagename, filename, description, data,
                         replace=True):
         """Attach a file to a page and return the name it was stored
@@ -200,6 +213,7 @@ class WikiRPC(AbstractRPCHandler):
                                           description, data, replace)
 
     @expose_rpc(None, bool, str)
+    @checked_per('wiki', 'WIKI_DELETE')
     def deleteAttachment(self, req, path):
         """Delete attachment `"Page/file"` (ATTACHMENT_DELETE). Returns
         true."""
@@ -300,4 +314,3 @@ def _links(html, wiki_base):
             seen.add(link['page'])
             links.append(link)
     return links
-

@@ -9,11 +9,16 @@ from xml.parsers.expat import ExpatError
 
 from trac.core import Component, implements
 
-from tracrpc.api import Binary, InvalidParams, IRPCProtocol, \
-                        MulticallResult, ProtocolException, XMLRPCSystem, \
-                        error_code_and_message
+from tracrpc.api import Binary, ConflictError, InvalidParams, \
+                        IRPCProtocol, MulticallResult, ProtocolException, \
+                        XMLRPCSystem, error_code_and_message
 from tracrpc.util import parse_iso_datetime, replace_xml_illegal, \
                          request_content_type, send_body, utc_fields
+
+#: the fault code of a conflict (a stale ticket `_ts`, a wiki page saved
+#: meanwhile): 1, as the original plugin answered it and as Mylyn's
+#: collision handling expects; JSON-RPC answers 409
+CONFLICT_FAULT_CODE = 1
 
 _DOCTYPE_RE = re.compile(rb'<!(DOCTYPE|ENTITY)', re.IGNORECASE)
 _NEWLINE_RE = re.compile(r'\r?\n')
@@ -57,14 +62,15 @@ class XmlRpcProtocol(Component):
                 parser.feed(body[offset:offset + _FEED_SIZE])
             parser.close()
             params = target.close()
-        except (ExpatError, ValueError, TypeError, IndexError,
+        except (ExpatError, ValueError, TypeError, IndexError, LookupError,
                 xmlrpc.client.Error) as e:
             raise ProtocolException('Parse error: %s' % e)
         return {'method': target.getmethodname(), 'params': list(params)}
 
     def send_rpc_result(self, req, result):
         if isinstance(result, MulticallResult):
-            result = [self._multicall_entry(outcome) for outcome in result]
+            result = [self._multicall_entry(outcome)
+                      for outcome in result.outcomes]
         self._send(req, (result,))
 
     def send_rpc_error(self, req, e):
@@ -78,6 +84,8 @@ class XmlRpcProtocol(Component):
 
     def _fault(self, e):
         code, message = error_code_and_message(e, 1)
+        if isinstance(e, ConflictError):
+            code = CONFLICT_FAULT_CODE
         return {'faultCode': code, 'faultString': message}
 
     def _multicall_entry(self, outcome):

@@ -145,6 +145,8 @@ class BareProvider(Component):
     def xmlrpc_methods(self):
         yield ('XML_RPC', ((int, int, int),), self.add)
         yield ('XML_RPC', ((str,),), self.hello, 'sayHello')
+        # a method that checks per resource without saying what
+        yield (None, ((str,),), self.hello, 'greet')
 
     def add(self, req, a, b):
         """Add two numbers."""
@@ -181,3 +183,25 @@ class LinesProtocol(Component):
     def send_rpc_error(self, req, e):
         code, message = error_code_and_message(e, 1)
         send_body(req, ('ERR %d' % code).encode(), 'application/x-lines')
+
+
+class FailingProtocol(Component):
+    """A protocol whose error handling itself fails, as a third-party
+    protocol's may: the client must still get a short answer."""
+
+    implements(IRPCProtocol)
+
+    def rpc_info(self):
+        return 'Failing', self.__doc__
+
+    def rpc_match(self):
+        yield 'rpc', 'application/x-failing'
+
+    def parse_rpc_request(self, req, content_type):
+        raise ProtocolException('Parse error')
+
+    def send_rpc_result(self, req, result):
+        raise RuntimeError('never called')
+
+    def send_rpc_error(self, req, e):
+        raise RuntimeError('the error handler fails too')
