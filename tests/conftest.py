@@ -47,10 +47,12 @@ def database(request):
 
 
 @contextlib.contextmanager
-def serving(root, dburi, mail_port, config=()):
+def serving(root, dburi, mail_port, config=(), permissions=()):
     """A tracd with Basic auth serving a fresh test environment under
-    `root` (with the extra trac.ini settings `config`), as a `Server`."""
-    env_path, htpasswd = prepare(str(root), dburi, mail_port, config)
+    `root` (with the extra trac.ini settings `config` and grants
+    `permissions`), as a `Server`."""
+    env_path, htpasswd = prepare(str(root), dburi, mail_port, config,
+                                 permissions)
     port = tracenv.free_port()
     with open(str(root / 'tracd.log'), 'w') as log:
         process = tracenv.start_tracd(env_path, htpasswd, port, log,

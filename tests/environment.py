@@ -21,7 +21,8 @@ DEVELOPER = ['TICKET_VIEW', 'TICKET_CREATE', 'TICKET_MODIFY', 'WIKI_VIEW',
 MATRIX_GRANTS = [
     [], ['TICKET_VIEW'], ['TICKET_CREATE'], ['TICKET_ADMIN'],
     ['TICKET_VIEW', 'TICKET_MODIFY'], ['TICKET_VIEW', 'TICKET_APPEND'],
-    ['TICKET_VIEW', 'TICKET_ADMIN'], ['WIKI_VIEW'], ['WIKI_CREATE'],
+    ['TICKET_VIEW', 'TICKET_ADMIN'], ['TICKET_VIEW', 'MILESTONE_VIEW'],
+    ['TICKET_ADMIN', 'MILESTONE_VIEW'], ['WIKI_VIEW'], ['WIKI_CREATE'],
     ['WIKI_DELETE'], ['WIKI_VIEW', 'WIKI_MODIFY'],
     ['WIKI_VIEW', 'WIKI_DELETE'], ['SEARCH_VIEW']]
 
@@ -44,11 +45,16 @@ TEST_PERMISSIONS = (
      for action in ['XML_RPC'] + actions])
 
 
-def build_environment(path, dburi='sqlite:db/trac.db', config=()):
+def build_environment(path, dburi='sqlite:db/trac.db', config=(),
+                      permissions=()):
+    """The test environment: `TEST_PERMISSIONS` and the extra
+    `(subject, action)` grants `permissions`, nothing else."""
     env = tracenv.create_environment(path, dburi, config, TEST_PERMISSIONS)
     with env.db_transaction as db:
         db("DELETE FROM permission WHERE username IN "
            "('anonymous', 'authenticated')")
+        db.executemany("INSERT INTO permission VALUES (%s, %s)",
+                       permissions)
     for name in os.listdir(os.path.join(HERE, 'plugins')):
         if name.endswith('.py'):
             shutil.copy(os.path.join(HERE, 'plugins', name),
@@ -89,12 +95,13 @@ def environment_config(mail_port):
              'DefaultPermissionPolicy, LegacyAttachmentPolicy')]
 
 
-def prepare(root, dburi, mail_port, config=()):
+def prepare(root, dburi, mail_port, config=(), permissions=()):
     """Build the test environment and its htpasswd file under `root`,
-    with the extra trac.ini settings `config`; return their paths."""
+    with the extra trac.ini settings `config` and grants `permissions`;
+    return their paths."""
     env_path = build_environment(os.path.join(root, 'env'), dburi,
                                  environment_config(mail_port) +
-                                 list(config))
+                                 list(config), permissions)
     htpasswd = os.path.join(root, 'htpasswd')
     tracenv.write_htpasswd(htpasswd, {name: name for name in TEST_USERS})
     return env_path, htpasswd

@@ -171,6 +171,8 @@ def rows():
 
 
 def entry_rows(namespace):
+    """Milestones also need MILESTONE_VIEW on the milestone itself."""
+    extra = ['MILESTONE_VIEW'] if namespace == 'ticket.milestone' else []
     enum = namespace in ENUM_NAMESPACES
     value = '5' if enum else {'description': 'changed'}
     listing = lambda fx, args: fx.admin.call(  # noqa: E731
@@ -180,13 +182,13 @@ def entry_rows(namespace):
     return [
         (namespace + '.getAll', 'TICKET_VIEW', ['TICKET_VIEW'],
          lambda fx: (), None),
-        (namespace + '.get', 'TICKET_VIEW', ['TICKET_VIEW'],
+        (namespace + '.get', 'TICKET_VIEW', ['TICKET_VIEW'] + extra,
          lambda fx: (fx.new_entry(namespace),), None),
-        (namespace + '.create', 'TICKET_ADMIN', ['TICKET_ADMIN'],
+        (namespace + '.create', 'TICKET_ADMIN', ['TICKET_ADMIN'] + extra,
          lambda fx: (name(), '7' if enum else {}), listing),
-        (namespace + '.update', 'TICKET_ADMIN', ['TICKET_ADMIN'],
+        (namespace + '.update', 'TICKET_ADMIN', ['TICKET_ADMIN'] + extra,
          lambda fx: (fx.new_entry(namespace), value), fetch),
-        (namespace + '.delete', 'TICKET_ADMIN', ['TICKET_ADMIN'],
+        (namespace + '.delete', 'TICKET_ADMIN', ['TICKET_ADMIN'] + extra,
          lambda fx: (fx.new_entry(namespace),), listing),
     ]
 

@@ -157,14 +157,18 @@ class TicketRPC(AbstractRPCHandler):
         With `when`, only the change made at that time: a time without
         fraction of a second (as XML-RPC sends it) matches the whole
         second. A `when` of `0` (the original plugin's default, which
-        Mylyn sends) means all changes."""
+        Mylyn sends) means all changes. Changes the ticket page hides
+        from you (of a version you may not view, of an attachment you
+        may not view) are left out."""
         if isinstance(when, int):
             if when:
                 raise InvalidParams('Invalid params: "when" must be a '
                                     'date-time, or 0 for all changes')
             when = None
-        with self.env.db_query:  # one pooled connection for both reads
-            changes = self._ticket(req, id).get_changelog()
+        with self.env.db_query:  # one pooled connection for the reads
+            ticket = self._ticket(req, id)
+            changes = self._visible_changes(req, ticket,
+                                            ticket.get_changelog())
         if when is not None:
             until = when + timedelta(seconds=1) if not when.microsecond \
                     else when + timedelta(microseconds=1)
@@ -176,9 +180,16 @@ class TicketRPC(AbstractRPCHandler):
     def getTicketFields(self, req):
         """Return the ticket fields, custom ones included, as dicts with
         `name`, `type`, `label` and, where they apply, `options`,
-        `value` (the default), `optional`, `custom`."""
-        return [dict(field) for field
-                in TicketSystem(self.env).get_ticket_fields()]
+        `value` (the default), `optional`, `custom`. The milestone
+        options leave out milestones you may not view."""
+        fields = [dict(field) for field
+                  in TicketSystem(self.env).get_ticket_fields()]
+        for field in fields:
+            if field['name'] == 'milestone' and not field.get('custom'):
+                field['options'] = [name for name in field['options']
+                                    if 'MILESTONE_VIEW'
+                                    in req.perm('milestone', name)]
+        return fields
 
     # Writing
 
@@ -365,6 +376,29 @@ class TicketRPC(AbstractRPCHandler):
             for ticket in tickets.values():
                 _set_custom_defaults(ticket)
         return tickets
+
+    def _visible_changes(self, req, ticket, changes):
+        """`changes` without what the ticket page hides: the changes of
+        a version (comment number) the user may not view, and the
+        attachments the user may not view, with their description
+        (logged as the comment of the same change)."""
+        hidden, hidden_attachments = set(), set()
+        attachment_of = ticket.resource.child('attachment')
+        for group in TicketModule(self.env).grouped_changelog_entries(ticket):
+            key = (group['date'], group['permanent'])
+            fields = group['fields']
+            if 'TICKET_VIEW' not in req.perm(ticket.resource(
+                    version=group.get('cnum'))):
+                hidden.add(key)
+            elif 'attachment' in fields and 'ATTACHMENT_VIEW' not in \
+                    req.perm(attachment_of(id=fields['attachment']['new'])):
+                (hidden if len(fields) == 1 else hidden_attachments).add(key)
+        if not hidden and not hidden_attachments:
+            return changes
+        return [change for change in changes
+                if (change[0], change[5]) not in hidden and
+                not (change[2] == 'attachment' and
+                     (change[0], change[5]) in hidden_attachments)]
 
     def _ticket_info(self, ticket):
         values = dict(ticket.values)
@@ -627,6 +661,9 @@ class _EntryRPC(AbstractRPCHandler):
 
     abstract = True
     model_class = None
+    #: the action needed on each entry's own resource, besides the
+    #: method's permission (in Trac 1.6 only milestones have one)
+    view_action = None
 
     def xmlrpc_namespace(self):
         return 'ticket.' + self.model_class.__name__.lower()
@@ -634,13 +671,29 @@ class _EntryRPC(AbstractRPCHandler):
     @expose_rpc('TICKET_VIEW', list)
     def getAll(self, req):
         """Return the names of all entries, in their order."""
-        return [entry.name for entry in self.model_class.select(self.env)]
+        return [entry.name for entry in self.model_class.select(self.env)
+                if self._may_view(req, entry.name)]
 
     @expose_rpc('TICKET_ADMIN', int, str)
     def delete(self, req, name):
         """Delete an entry. Returns 0."""
-        self.model_class(self.env, name).delete()
+        self._entry(req, name).delete()
         return 0
+
+    def _may_view(self, req, name):
+        return self.view_action is None or \
+            self.view_action in req.perm(self.model_class.realm, name)
+
+    def _require_view(self, req, name):
+        """As in the web UI, a hidden entry is refused whether or not it
+        exists."""
+        if not self._may_view(req, name):
+            req.perm(self.model_class.realm, name).require(self.view_action)
+
+    def _entry(self, req, name):
+        """The entry `name`, once the user may see it."""
+        self._require_view(req, name)
+        return self.model_class(self.env, name)
 
 
 class _ModelRPC(_EntryRPC):
@@ -654,7 +707,7 @@ class _ModelRPC(_EntryRPC):
     @expose_rpc('TICKET_VIEW', dict, str)
     def get(self, req, name):
         """Return an entry as a struct (unset dates are `0`)."""
-        entry = self.model_class(self.env, name)
+        entry = self._entry(req, name)
         info = {'name': entry.name}
         for attribute, kind in self.fields.items():
             value = getattr(entry, attribute)
@@ -665,6 +718,7 @@ class _ModelRPC(_EntryRPC):
     @expose_rpc('TICKET_ADMIN', int, str, dict)
     def create(self, req, name, attributes):
         """Create an entry from a struct of its attributes. Returns 0."""
+        self._require_view(req, name)
         entry = self.model_class(self.env)
         entry.name = name
         self._set_attributes(entry, attributes)
@@ -674,7 +728,7 @@ class _ModelRPC(_EntryRPC):
     @expose_rpc('TICKET_ADMIN', int, str, dict)
     def update(self, req, name, attributes):
         """Change an entry; `attributes['name']` renames it. Returns 0."""
-        entry = self.model_class(self.env, name)
+        entry = self._entry(req, name)
         if attributes.get('name'):
             entry.name = attributes['name']
         self._set_attributes(entry, attributes)
@@ -714,9 +768,11 @@ class VersionRPC(_ModelRPC):
 
 class MilestoneRPC(_ModelRPC):
     """Milestones: `{name, due, completed, description}`; unset dates are
-    `0`."""
+    `0`. Milestones you may not view (MILESTONE_VIEW on that milestone)
+    are left out or refused, as on the roadmap."""
 
     model_class = model.Milestone
+    view_action = 'MILESTONE_VIEW'
     fields = {'due': 'time', 'completed': 'time', 'description': 'text'}
 
 

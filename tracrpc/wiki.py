@@ -38,13 +38,15 @@ class WikiRPC(AbstractRPCHandler):
     @expose_rpc('WIKI_VIEW', list, datetime)
     def getRecentChanges(self, req, since):
         """Return the page info (see `wiki.getPageInfo`) of every page
-        changed since the given date-time (UTC), latest version each."""
+        changed since the given date-time (UTC), latest version each;
+        as on the timeline, a page whose latest version you may not view
+        is left out."""
         rows = self.env.db_query("""
             SELECT name, MAX(version) FROM wiki WHERE time >= %s
             GROUP BY name ORDER BY name""", (to_utimestamp(since),))
         return [self._page_info(WikiPage(self.env, name, version))
                 for name, version in rows
-                if 'WIKI_VIEW' in req.perm('wiki', name)]
+                if 'WIKI_VIEW' in req.perm('wiki', name, version)]
 
     @expose_rpc('WIKI_VIEW', int)
     def getRPCVersionSupported(self, req):

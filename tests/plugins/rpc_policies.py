@@ -3,7 +3,7 @@ the RPC methods must honour like the web UI does."""
 
 from trac.attachment import IAttachmentManipulator
 from trac.core import Component, implements
-from trac.perm import IPermissionPolicy
+from trac.perm import IPermissionPolicy, PermissionSystem
 from trac.ticket.api import ITicketManipulator
 from trac.ticket.model import Ticket
 from trac.resource import ResourceNotFound
@@ -26,6 +26,29 @@ class SecretTicketPolicy(Component):
         if 'secret' in (ticket['keywords'] or ''):
             return False
         return None
+
+
+class PrivateTicketPolicy(Component):
+    """The "private tickets" pattern: a ticket with the keyword `private`
+    is seen only by its reporter and by TRAC_ADMIN holders. Used where
+    a test environment lists it in `[trac] permission_policies`."""
+
+    implements(IPermissionPolicy)
+
+    def check_permission(self, action, username, resource, perm):
+        if resource is None or resource.realm != 'ticket' or \
+                resource.id is None or not action.startswith('TICKET_'):
+            return None
+        try:
+            ticket = Ticket(self.env, resource.id)
+        except (ResourceNotFound, ValueError):
+            return None
+        if 'private' not in (ticket['keywords'] or '').split() or \
+                username == ticket['reporter'] or \
+                'TRAC_ADMIN' in PermissionSystem(self.env) \
+                .get_user_permissions(username):
+            return None
+        return False
 
 
 class RejectingManipulators(Component):
