@@ -1,5 +1,6 @@
 """Set up .venv, create a demo Trac environment and serve it:
-`python3 contrib/demo.py [--port 8000]`.
+`python3 contrib/demo.py [--port 8000]`. tracd's output goes to
+demo-env/tracd.log.
 
 The environment (demo-env/, sqlite) has TracXMLRPC enabled, Basic-auth
 users admin/admin (TRAC_ADMIN) and user/user, and XML_RPC granted to
@@ -30,6 +31,23 @@ Try, in another shell:
 """
 
 
+def start(tracenv, env_path, htpasswd, args):
+    """Start tracd, or exit with the reason it cannot run."""
+    if not tracenv.port_is_free(args.port):
+        sys.exit('Port %d is in use (another demo or server?): nothing was '
+                 'started. Choose another port with --port, e.g.\n\n'
+                 '  python3 contrib/demo.py --port %d\n'
+                 % (args.port, args.port + 1))
+    log_path = os.path.join(args.path, 'tracd.log')
+    with open(log_path, 'w') as log:
+        try:
+            return tracenv.start_tracd(env_path, htpasswd, args.port, log)
+        except RuntimeError as e:
+            with open(log_path) as output:
+                sys.exit('tracd did not start (%s). Its output (%s):\n%s'
+                         % (e, log_path, output.read()[-2000:]))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument('--port', type=int, default=8000)
@@ -43,7 +61,7 @@ def main():
         os.makedirs(args.path, exist_ok=True)
         tracenv.create_environment(env_path).shutdown()
         tracenv.write_htpasswd(htpasswd, tracenv.USERS)
-    process = tracenv.start_tracd(env_path, htpasswd, args.port)
+    process = start(tracenv, env_path, htpasswd, args)
     url = 'http://127.0.0.1:%d' % args.port
     print(USAGE.format(url=url, port=args.port), flush=True)
     # stop tracd with the demo, on Ctrl-C as on `kill` (SIGTERM)

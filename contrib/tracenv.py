@@ -53,15 +53,26 @@ def free_port():
         return sock.getsockname()[1]
 
 
+def port_is_free(port):
+    """Tell whether nothing listens on 127.0.0.1:`port`."""
+    with socket.socket() as sock:
+        # as tracd binds: connections of a closed server still in
+        # TIME_WAIT do not make the port busy
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(('127.0.0.1', port))
+        except OSError:
+            return False
+    return True
+
+
 def start_tracd(env_path, htpasswd, port, log=None, nodelay=True,
                 socket_timeout=60):
     """Start tracd for `env_path` on 127.0.0.1:`port` with Basic auth
     for the /login URLs (none when `htpasswd` is None); return the
     process once it accepts connections."""
-    launcher = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                            'tracd_nodelay.py')
     if nodelay:
-        command = [sys.executable, launcher,
+        command = [sys.executable, '-m', 'tracrpc.tracd',
                    '--socket-timeout', str(socket_timeout)]
     else:
         command = [sys.executable, '-m', 'trac.web.standalone']
@@ -95,14 +106,17 @@ def start_gunicorn(env_path, htpasswd, port, workers=4, log=None,
 
 
 def wait_for_port(port, process, timeout=60):
-    """Block until something accepts connections on `port`."""
+    """Block until `process` accepts connections on `port` (call it only
+    when the port was free: then whatever answers is `process`)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError('server exited with %s' % process.returncode)
         try:
             socket.create_connection(('127.0.0.1', port), timeout=1).close()
-            return
         except OSError:
             time.sleep(0.05)
+            continue
+        if process.poll() is None:
+            return
     raise RuntimeError('server did not start on port %d' % port)

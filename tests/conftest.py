@@ -19,11 +19,19 @@ sys.path.insert(0, HERE)
 import tracenv  # noqa: E402
 from environment import MailSink, prepare  # noqa: E402
 from clients import PROTOCOLS, Server  # noqa: E402
-from databases import BACKENDS, Database  # noqa: E402
+from databases import BACKENDS, UNCONFIGURED, Database, \
+    unconfigured_reason  # noqa: E402
 
 #: seconds tracd waits for a slow client (the tests send incomplete
 #: bodies on purpose)
 SOCKET_TIMEOUT = 5
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One line per database backend that did not run for lack of a
+    DSN (instead of one per test)."""
+    for backend in UNCONFIGURED:
+        terminalreporter.write_line('SKIPPED: ' + unconfigured_reason(backend))
 
 
 @pytest.fixture(scope='session')

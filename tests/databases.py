@@ -16,10 +16,21 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-#: the backends to run on; TRACRPC_TEST_BACKENDS=sqlite limits the runs
-BACKENDS = os.environ.get('TRACRPC_TEST_BACKENDS',
-                          'sqlite,postgres,mysql').split(',')
 DSN_VARIABLES = {'postgres': 'TRACRPC_TEST_PG', 'mysql': 'TRACRPC_TEST_MYSQL'}
+#: the backends asked for; TRACRPC_TEST_BACKENDS=sqlite limits the runs
+REQUESTED = os.environ.get('TRACRPC_TEST_BACKENDS',
+                           'sqlite,postgres,mysql').split(',')
+#: the backends to run on: those asked for that have a DSN
+BACKENDS = [backend for backend in REQUESTED
+            if backend == 'sqlite' or os.environ.get(DSN_VARIABLES[backend])]
+#: asked for without a DSN: the summary says so once per backend
+UNCONFIGURED = [backend for backend in REQUESTED if backend not in BACKENDS]
+
+
+def unconfigured_reason(backend):
+    variable = DSN_VARIABLES[backend]
+    return '%s tests skipped: set %s to a server DSN to run them' \
+        % (backend, variable)
 
 
 class Database(object):
@@ -35,8 +46,7 @@ class Database(object):
         variable = DSN_VARIABLES[backend]
         dsn = os.environ.get(variable)
         if not dsn:
-            pytest.skip('%s tests skipped: set %s to a server DSN to run '
-                        'them' % (backend, variable))
+            pytest.skip(unconfigured_reason(backend))
         self.parts = urlsplit(dsn)
         try:
             getattr(self, '_create_' + backend)()

@@ -664,8 +664,15 @@ def test_listing_renders_inline_code_of_every_docstring(server):
 
 
 def test_listing_needs_xml_rpc(server):
-    assert server.get('/rpc')[0] == 403
-    assert server.get('/login/rpc', 'norpc')[0] == 403
+    status, headers, body = server.get('/rpc', None, {'Accept': 'text/html'})
+    assert status == 403
+    assert 'you are not logged in' in body.decode('utf-8')
+    assert server.url + '/login/rpc with HTTP Basic' in \
+        body.decode('utf-8')
+    status, headers, body = server.get('/login/rpc', 'norpc')
+    assert status == 403
+    assert 'the account &#34;norpc&#34; does not have' in \
+        body.decode('utf-8').replace('&quot;', '&#34;')
 
 
 def test_metanav_api_link(server):

@@ -10,6 +10,34 @@ from trac.web.api import IRequestFilter
 __all__ = ['HeapFreezer']
 
 
+class _ProcessHeap(object):
+    """The heap is the process's, not an environment's: the first
+    environment whose freezer sees a request decides, for the whole
+    process, whether and how often the heap is frozen."""
+
+    def __init__(self):
+        self.owner = None
+        self.requests = 0
+        self._lock = threading.Lock()
+
+    def due(self, freezer):
+        """Count a request; tell whether the heap is to be (re)frozen
+        now, by the rules of the deciding freezer."""
+        with self._lock:
+            if self.owner is None:
+                self.owner = freezer
+            owner = self.owner
+            self.requests += 1
+            served = self.requests - owner.warmup_requests
+        if owner is not freezer:
+            freezer.warn_if_overruled(owner)
+        return owner.gc_freeze and served >= 0 and \
+            served % max(owner.gc_refreeze_requests, 1) == 0
+
+
+_process_heap = _ProcessHeap()
+
+
 class HeapFreezer(Component):
     """Moves the warm heap out of the garbage collector's way.
 
@@ -20,7 +48,11 @@ class HeapFreezer(Component):
     freezes the heap (`gc.freeze()`), so the per-request collection only
     scans objects made since; every `gc_refreeze_requests` requests it
     unfreezes, collects everything (reclaiming garbage cycles that
-    involve frozen objects) and freezes again, so memory stays flat."""
+    involve frozen objects) and freezes again, so memory stays flat.
+
+    The heap belongs to the process: in a server of several environments
+    (`tracd -e`, one WSGI process for many), the settings of the first
+    environment that serves a request decide for all of them."""
 
     implements(IRequestFilter)
 
@@ -28,39 +60,42 @@ class HeapFreezer(Component):
         """Freeze the warm heap so that Trac's full garbage collection
         after each request only scans new objects (see the README:
         about 10x less server CPU per small call, memory flat). Affects
-        every request of the process, not only RPC calls.""")
+        every request of the process, not only RPC calls; in a process
+        serving several environments the first one to serve a request
+        decides for all.""")
 
     gc_refreeze_requests = IntOption('rpc', 'gc_refreeze_requests', 1000,
         """With `gc_freeze`, collect the whole heap and freeze it again
-        every this many requests.""")
+        every this many requests (of the process).""")
 
     #: requests served before the first freeze: by then routes,
     #: templates and caches are loaded
     warmup_requests = 20
 
     def __init__(self):
-        self._requests = 0
-        self._lock = threading.Lock()
-        if not self.gc_freeze:
-            gc.unfreeze()
+        self._warned = False
 
     # IRequestFilter
 
     def pre_process_request(self, req, handler):
-        if self.gc_freeze and self._due():
+        if _process_heap.due(self):
             self._refreeze()
         return handler
 
     def post_process_request(self, req, template, data, metadata):
         return template, data, metadata
 
-    # Internal methods
+    def warn_if_overruled(self, owner):
+        """Say once that this environment's settings do not apply."""
+        if self._warned or (self.gc_freeze, self.gc_refreeze_requests) == \
+                (owner.gc_freeze, owner.gc_refreeze_requests):
+            return
+        self._warned = True
+        self.log.warning("[rpc] gc_freeze/gc_refreeze_requests of this "
+                         "environment are not applied: the process's heap "
+                         "follows those of %s", owner.env.path)
 
-    def _due(self):
-        with self._lock:
-            self._requests += 1
-            served = self._requests - self.warmup_requests
-        return served >= 0 and served % max(self.gc_refreeze_requests, 1) == 0
+    # Internal methods
 
     def _refreeze(self):
         gc.unfreeze()

@@ -179,15 +179,30 @@ class RPCWeb(Component):
         send_body(req, message.encode('utf-8'), 'text/plain', status)
 
     def _render_listing(self, req):
-        if _anonymous_at_login(req):
-            raise PermissionError('XML_RPC')
-        req.perm.require('XML_RPC')
+        if _anonymous_at_login(req) or 'XML_RPC' not in req.perm:
+            raise PermissionError(msg=self._listing_refusal(req))
         context = web_context(req)
         data = {'rpc_version': '.'.join(map(str, API_VERSION)),
                 'protocols': self._protocol_docs(req, context),
                 'namespaces': self._namespaces(req, context)}
         add_stylesheet(req, 'common/css/wiki.css')
         return 'rpc.html', data, {}
+
+    def _listing_refusal(self, req):
+        """What the 403 page tells a browser that may not see the API."""
+        if req.authname != 'anonymous':
+            return ('The API page needs the XML_RPC permission, which the '
+                    'account "%s" does not have. Ask the administrator of '
+                    'this Trac for it.' % req.authname)
+        message = ('The API page needs the XML_RPC permission, and you are '
+                   'not logged in. Log in at %s and open %s again, or call '
+                   'the API at %s with HTTP Basic authentication.'
+                   % (req.abs_href.login(), req.abs_href.rpc(),
+                      req.abs_href.login('rpc')))
+        if _anonymous_at_login(req):
+            message += (' (The web server does not authenticate the /login '
+                        'URLs: see the README.)')
+        return message
 
     def _protocol_docs(self, req, context):
         docs = []

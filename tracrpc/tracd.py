@@ -1,4 +1,5 @@
-"""Run tracd with TCP_NODELAY and a timeout on every accepted connection.
+"""tracd with TCP_NODELAY and a timeout on every accepted connection:
+`tracrpc-tracd` (or `python -m tracrpc.tracd`) takes tracd's arguments.
 
 Stock tracd writes a response's headers and body in separate small
 sends; with Nagle's algorithm on, a keep-alive client then waits for a
@@ -47,7 +48,9 @@ def limit_mmap_threshold(size=1 << 20):
         mallopt(m_mmap_threshold, size)
 
 
-def main(argv):
+def main(argv=None):
+    """Run tracd with `argv` (default: the command line)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
     if '--socket-timeout' in argv:
         index = argv.index('--socket-timeout')
         NoDelayTracHTTPServer.socket_timeout = float(argv[index + 1])
@@ -59,4 +62,4 @@ def main(argv):
 
 
 if __name__ == '__main__':
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main())
