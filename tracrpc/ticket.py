@@ -18,13 +18,12 @@ from trac.ticket.api import TicketSystem
 from trac.ticket.notification import TicketChangeEvent
 from trac.ticket.query import Query
 from trac.ticket.web_ui import TicketModule
-from trac.util.datefmt import datetime_now, from_utimestamp, parse_date, \
-                            user_time, utc
-from trac.util.text import empty
+from trac.util.datefmt import datetime_now, parse_date, user_time, utc
 from trac.util.html import plaintext
 from trac.web.api import _RequestArgs
 
 from tracrpc import attachments
+from tracrpc.ticket_loader import TicketReader
 from tracrpc.api import AbstractRPCHandler, Binary, ConflictError, \
                         InvalidParams, batched_by, checked_per, \
                         expose_rpc
@@ -97,22 +96,30 @@ class TicketRPC(AbstractRPCHandler):
         the change token to pass back to `ticket.update`. To read many
         tickets, put the calls in one `system.multicall`: it reads them
         together, many times faster than separate calls."""
-        ticket = self._ticket(req, id)
-        return self._ticket_info(ticket)
+        outcome, = self._get_many(req, [{'id': id}])
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
 
     def _get_many(self, req, calls):
         """`ticket.get` for a run of calls in a multicall: the same
-        checks, in the same order, with the tickets read together."""
+        checks, in the same order, with the tickets read together.
+
+        One pooled connection serves the permission checks, the field
+        definitions (Trac's cache checks the database) and the tickets:
+        on PostgreSQL and MySQL every connection taken from the pool
+        costs a ping and a rollback."""
         outcomes = []
-        with self.env.db_query:
+        with self.env.db_query as db:
             for call in calls:
                 try:
                     self._require_view(req, call['id'])
                     outcomes.append(int(call['id']))
                 except Exception as e:
                     outcomes.append(e)
-            tickets = self._load_many(req, [outcome for outcome in outcomes
-                                            if isinstance(outcome, int)])
+            tickets = self._reader(req).read(
+                db, [outcome for outcome in outcomes
+                     if isinstance(outcome, int)])
         return [self._get_outcome(outcome, tickets) for outcome in outcomes]
 
     def _get_outcome(self, outcome, tickets):
@@ -121,7 +128,15 @@ class TicketRPC(AbstractRPCHandler):
             return outcome
         if outcome not in tickets:
             return _not_found(outcome)
-        return self._ticket_info(tickets[outcome])
+        return _ticket_info(outcome, tickets[outcome])
+
+    def _reader(self, req):
+        """The ticket reader of this request (it copies the field
+        definitions once)."""
+        reader = getattr(req, '_tracrpc_reader', None)
+        if reader is None:
+            reader = req._tracrpc_reader = TicketReader(self.env)
+        return reader
 
     @expose_rpc(None, list, int)
     @checked_per('ticket', 'TICKET_VIEW')
@@ -277,8 +292,8 @@ class TicketRPC(AbstractRPCHandler):
         if when and notify:
             self._notify(TicketChangeEvent('changed', ticket, when, author,
                                            comment))
-        return self._ticket_info(
-            self._load_many(req, [ticket.id])[ticket.id])
+        return _ticket_info(ticket.id, model.Ticket(self.env,
+                                                    ticket.id).values)
 
     @expose_rpc(None, int, int)
     @checked_per('ticket', 'TICKET_ADMIN')
@@ -334,48 +349,17 @@ class TicketRPC(AbstractRPCHandler):
 
     def _ticket(self, req, id):
         """The ticket `id`, after checking TICKET_VIEW on it."""
-        with self.env.db_query:  # one pooled connection (see _load_many)
+        with self.env.db_query:  # one pooled connection for both
             self._require_view(req, id)
-            ticket = self._load_many(req, [int(id)]).get(int(id))
-        if ticket is None:
-            raise _not_found(id)
-        return ticket
+            try:
+                return model.Ticket(self.env, int(id))
+            except ResourceNotFound:
+                raise _not_found(id)
 
     def _require_view(self, req, id):
         if not model.Ticket.id_is_valid(id):
             raise _not_found(id)
         req.perm('ticket', id).require('TICKET_VIEW')
-
-    def _load_many(self, req, ids):
-        """The tickets of `ids` that exist, by id, as `Ticket(env, id)`
-        loads them but in two queries for up to `_LOAD_CHUNK` tickets.
-
-        The tickets share one copy of the field definitions per request:
-        `Ticket()` deep-copies them on every load, which made up half the
-        cost of a read. Tickets only read their `fields`.
-
-        One pooled connection serves the field definitions (Trac's cache
-        checks the database) and the tickets, and the callers' permission
-        checks: on PostgreSQL and MySQL every connection taken from the
-        pool costs a ping and a rollback."""
-        tickets = {}
-        with self.env.db_query as db:
-            template = getattr(req, '_tracrpc_ticket', None)
-            if template is None:
-                template = req._tracrpc_ticket = model.Ticket(self.env)
-            for start in range(0, len(ids), _LOAD_CHUNK):
-                chunk = ids[start:start + _LOAD_CHUNK]
-                holders = ','.join(['%s'] * len(chunk))
-                for row in db("SELECT id,%s FROM ticket WHERE id IN (%s)"
-                              % (','.join(template.std_fields), holders),
-                              chunk):
-                    tickets[row[0]] = _new_ticket(template, row[0], row[1:])
-                if template.custom_fields:
-                    _read_custom_values(db, holders, chunk, tickets)
-        if template.custom_fields:
-            for ticket in tickets.values():
-                _set_custom_defaults(ticket)
-        return tickets
 
     def _visible_changes(self, req, ticket, changes):
         """`changes` without what the ticket page hides: the changes of
@@ -399,11 +383,6 @@ class TicketRPC(AbstractRPCHandler):
                 if (change[0], change[5]) not in hidden and
                 not (change[2] == 'attachment' and
                      (change[0], change[5]) in hidden_attachments)]
-
-    def _ticket_info(self, ticket):
-        values = dict(ticket.values)
-        values['_ts'] = str(to_utimestamp(ticket['changetime']))
-        return [ticket.id, ticket['time'], ticket['changetime'], values]
 
     def _action_info(self, req, ticket, action):
         labels, hints, inputs = [], [], []
@@ -596,54 +575,16 @@ class _InputCollector(HTMLParser):
             self._select = None
 
 
+def _ticket_info(id, values):
+    """`ticket.get`'s answer for the ticket `id` with `values`."""
+    values = dict(values)
+    values['_ts'] = str(to_utimestamp(values['changetime']))
+    return [id, values['time'], values['changetime'], values]
+
+
 def _not_found(id):
     return ResourceNotFound('Ticket %s does not exist.' % id,
                             'Invalid ticket number')
-
-
-#: Most tickets read with one query (a bound on its parameters)
-_LOAD_CHUNK = 500
-
-
-def _new_ticket(template, id, row):
-    """Ticket `id` like `template`, with `row` the values of its standard
-    fields. Values are converted as `Ticket._fetch_ticket` does (as are
-    custom values below)."""
-    ticket = model.Ticket.__new__(model.Ticket)
-    ticket.__dict__.update(template.__dict__, id=id, values={}, _old={})
-    values = ticket.values
-    time_fields = template.time_fields
-    for name, value in zip(template.std_fields, row):
-        if name in time_fields:
-            value = from_utimestamp(value)
-        elif value is None:
-            value = empty
-        values[name] = value
-    return ticket
-
-
-def _read_custom_values(db, holders, ids, tickets):
-    for id, name, value in db("SELECT ticket,name,value FROM ticket_custom "
-                              "WHERE ticket IN (%s)" % holders, ids):
-        ticket = tickets.get(id)
-        if ticket is None or name not in ticket.custom_fields:
-            continue
-        if name in ticket.time_fields:
-            value = model._db_str_to_datetime(value)
-        elif value is None:
-            value = empty
-        ticket.values[name] = value
-
-
-def _set_custom_defaults(ticket):
-    """Custom fields without a stored value get their default; like
-    Trac, through `ticket[name]`, so that a save stores it."""
-    for field in ticket.fields:
-        name = field['name']
-        if field.get('custom') and name not in ticket.values:
-            default = ticket._custom_field_default(field)
-            if default:
-                ticket[name] = default
 
 
 def _form_inputs(html):
