@@ -74,8 +74,15 @@ class InvalidRequest(RPCError):
 
 
 class InvalidParams(RPCError):
-    """The arguments do not match any signature of the method."""
+    """The arguments do not fit the method: none of its signatures, or a
+    value it cannot take. `problem` says what is wrong; the message is
+    `Invalid params: <problem>` (`Invalid params for <method>: ...` when
+    `method` is given)."""
     code = -32602
+
+    def __init__(self, problem, method=None):
+        super().__init__('Invalid params%s: %s'
+                         % (' for %s' % method if method else '', problem))
 
 
 class ServiceException(RPCError):
@@ -351,8 +358,9 @@ class Method(object):
     """An exposed method: its name, permission, signatures and help.
 
     Built once by `XMLRPCSystem`; calling it checks the arguments against
-    the signatures (the only place that raises `InvalidParams`). `batch`
-    is the batch form (see `batched_by`), or `None`.
+    the signatures (values a method itself cannot take, it refuses with
+    `InvalidParams` too). `batch` is the batch form (see `batched_by`),
+    or `None`.
     """
 
     def __init__(self, provider, permission, signatures, callable_,
@@ -458,9 +466,10 @@ class Method(object):
                 else _as_value(result) for result in results]
 
     def _invalid(self, problem):
-        return InvalidParams('Invalid params for %s: %s. Expected: %s'
-                             % (self.name, problem,
-                                ' or '.join(self.signature.splitlines())))
+        return InvalidParams('%s. Expected: %s'
+                             % (problem,
+                                ' or '.join(self.signature.splitlines())),
+                             self.name)
 
     def _bind(self, params):
         if params is None:
@@ -643,9 +652,9 @@ class XMLRPCSystem(Component):
         method: a multicall of many such reads is much cheaper than
         separate calls. A read after a write sees the write."""
         if len(signatures) > self.max_multicall:
-            raise InvalidParams('system.multicall carries %d calls; at most '
-                                '%d are allowed' % (len(signatures),
-                                                    self.max_multicall))
+            raise InvalidParams('%d calls; at most %d are allowed'
+                                % (len(signatures), self.max_multicall),
+                                'system.multicall')
         outcomes = [None] * len(signatures)
         # the waiting run: method -> (indices of its calls, their arguments)
         run = {}

@@ -14,6 +14,7 @@ from trac.util import normalize_filename
 from trac.util.text import pretty_size
 
 from tracrpc.api import Binary
+from tracrpc.util import refuse_if_invalid
 
 
 def list_attachments(env, req, parent):
@@ -104,14 +105,9 @@ def _check_parent_exists(env, parent):
 
 
 def _validate(env, req, attachment):
-    problems = []
-    for manipulator in AttachmentModule(env).manipulators:
-        for field, message in manipulator.validate_attachment(req,
-                                                              attachment):
-            problems.append('%s: %s' % (field, message) if field
-                            else message)
-    if problems:
-        raise TracError('Invalid attachment: %s' % '; '.join(problems))
+    refuse_if_invalid('attachment', (
+        problem for manipulator in AttachmentModule(env).manipulators
+        for problem in manipulator.validate_attachment(req, attachment)))
 
 
 def _delete_existing(env, req, attachment, filename):

@@ -176,8 +176,7 @@ class JsonRpcProtocol(Component):
     def _from_hint(self, hint):
         if not (isinstance(hint, list) and len(hint) == 2 and
                 isinstance(hint[1], str)):
-            raise InvalidParams('Invalid params: malformed __jsonclass__ '
-                                'hint %r' % (hint,))
+            raise InvalidParams('malformed __jsonclass__ hint %r' % (hint,))
         kind, text = hint
         try:
             if kind == 'datetime':
@@ -187,9 +186,8 @@ class JsonRpcProtocol(Component):
                     raise ValueError('Invalid base64 data')
                 return Binary(binascii.a2b_base64(text))
         except (ValueError, binascii.Error) as e:
-            raise InvalidParams('Invalid params: %s' % e)
-        raise InvalidParams('Invalid params: unknown __jsonclass__ "%s"'
-                            % kind)
+            raise InvalidParams(str(e))
+        raise InvalidParams('unknown __jsonclass__ "%s"' % kind)
 
     def _default(self, value):
         if isinstance(value, datetime):

@@ -28,7 +28,7 @@ from tracrpc.api import AbstractRPCHandler, Binary, ConflictError, \
                         InvalidParams, batched_by, checked_per, \
                         expose_rpc
 from tracrpc.util import exception_to_unicode, recorded_author, \
-                         to_utimestamp
+                         refuse_if_invalid, to_utimestamp
 
 __all__ = ['TicketRPC', 'StatusRPC', 'ComponentRPC', 'VersionRPC',
            'MilestoneRPC', 'TypeRPC', 'ResolutionRPC', 'PriorityRPC',
@@ -177,8 +177,8 @@ class TicketRPC(AbstractRPCHandler):
         may not view) are left out."""
         if isinstance(when, int):
             if when:
-                raise InvalidParams('Invalid params: "when" must be a '
-                                    'date-time, or 0 for all changes')
+                raise InvalidParams('"when" must be a date-time, or 0 for '
+                                    'all changes')
             when = None
         with self.env.db_query:  # one pooled connection for the reads
             ticket = self._ticket(req, id)
@@ -413,9 +413,8 @@ class TicketRPC(AbstractRPCHandler):
 
     def _field_value(self, req, field, value):
         if isinstance(value, (list, dict, Binary)):
-            raise InvalidParams('Invalid params: attribute "%s" must be a '
-                                'string, not %s' % (field['name'],
-                                                    type(value).__name__))
+            raise InvalidParams('attribute "%s" must be a string, not %s'
+                                % (field['name'], type(value).__name__))
         if field['type'] == 'time':
             if isinstance(value, datetime) or not value:
                 return value or None
@@ -467,17 +466,14 @@ class TicketRPC(AbstractRPCHandler):
     def _validate(self, req, ticket, comment):
         """Trac's field validation and the ticket manipulators; their
         messages become the error."""
-        problems = []
+        refuse_if_invalid('ticket', self._problems(req, ticket, comment))
+
+    def _problems(self, req, ticket, comment):
         for manipulator in TicketModule(self.env).ticket_manipulators:
             if ticket.exists and hasattr(manipulator, 'validate_comment'):
-                problems.extend('The ticket comment is invalid: %s' % message
-                                for message
-                                in manipulator.validate_comment(req, comment))
-            for field, message in manipulator.validate_ticket(req, ticket):
-                problems.append('The ticket field "%s" is invalid: %s'
-                                % (field, message) if field else message)
-        if problems:
-            raise TracError('; '.join(str(problem) for problem in problems))
+                for message in manipulator.validate_comment(req, comment):
+                    yield 'comment', message
+            yield from manipulator.validate_ticket(req, ticket)
 
     def _save(self, ticket, token, author, comment, when):
         """Save the changes, if `token` (when given) still matches the
@@ -495,8 +491,8 @@ class TicketRPC(AbstractRPCHandler):
             try:
                 token = int(token)
             except ValueError:
-                raise InvalidParams('Invalid params: "_ts" must be the '
-                                    'token returned by ticket.get')
+                raise InvalidParams('"_ts" must be the token returned by '
+                                    'ticket.get')
         sql = "UPDATE ticket SET changetime=changetime+1 WHERE id=%s"
         args = [ticket.id]
         if token is not None:
@@ -683,12 +679,11 @@ class _ModelRPC(_EntryRPC):
             value = attributes[attribute]
             if kind == 'time':
                 if value and not isinstance(value, datetime):
-                    raise InvalidParams('Invalid params: "%s" must be a '
-                                        'date-time or 0' % attribute)
+                    raise InvalidParams('"%s" must be a date-time or 0'
+                                        % attribute)
                 value = value or None
             elif not isinstance(value, str):
-                raise InvalidParams('Invalid params: "%s" must be a string'
-                                    % attribute)
+                raise InvalidParams('"%s" must be a string' % attribute)
             setattr(entry, attribute, value)
 
 

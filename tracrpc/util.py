@@ -10,6 +10,7 @@ import inspect
 import re
 from datetime import datetime, timezone
 
+from trac.core import TracError
 from trac.util.datefmt import from_utimestamp, to_utimestamp, utc
 from trac.util.text import exception_to_unicode, to_unicode
 from trac.util.translation import gettext
@@ -19,7 +20,8 @@ __all__ = ['cleandoc_', 'gettext', 'to_b', 'to_unicode', 'accepts_mimetype',
            'prepare_docs', 'exception_to_unicode', 'to_utimestamp',
            'from_utimestamp', 'recorded_author', 'utc_fields',
            'replace_xml_illegal', 'replace_surrogates', 'parse_iso_datetime',
-           'walk', 'NestingTooDeep', 'request_content_type', 'send_body']
+           'walk', 'NestingTooDeep', 'request_content_type', 'send_body',
+           'refuse_if_invalid']
 
 
 def cleandoc_(text):
@@ -57,6 +59,17 @@ def recorded_author(req, requested, admin_action, resource=None):
     if requested and (req.authname == 'anonymous' or admin_action in perm):
         return requested
     return req.authname
+
+
+def refuse_if_invalid(kind, problems):
+    """Raise a `TracError` listing `problems`, the `(field, message)`
+    pairs that Trac's validation and the manipulators found in a `kind`
+    ('ticket', 'wiki page', 'attachment'; `field` is `None` for the
+    whole); do nothing when there are none."""
+    texts = ['field "%s": %s' % (field, message) if field else str(message)
+             for field, message in problems]
+    if texts:
+        raise TracError('Invalid %s: %s' % (kind, '; '.join(texts)))
 
 
 def utc_fields(value):

@@ -16,7 +16,7 @@ from trac.wiki.web_ui import WikiModule
 from tracrpc import attachments
 from tracrpc.api import AbstractRPCHandler, Binary, ConflictError, \
                         InvalidParams, checked_per, expose_rpc
-from tracrpc.util import recorded_author, to_utimestamp
+from tracrpc.util import recorded_author, refuse_if_invalid, to_utimestamp
 
 __all__ = ['WikiRPC']
 
@@ -229,7 +229,7 @@ class WikiRPC(AbstractRPCHandler):
         """The existing page (at `version`), after checking `action`."""
         _check_page_name(pagename)
         if version is not None and version < 1:
-            raise InvalidParams('Invalid params: versions start at 1')
+            raise InvalidParams('versions start at 1')
         page = WikiPage(self.env, pagename, version)
         req.perm(page.resource).require(action)
         if not page.exists:
@@ -248,14 +248,9 @@ class WikiRPC(AbstractRPCHandler):
         return page
 
     def _validate(self, req, page):
-        problems = []
-        for manipulator in WikiModule(self.env).page_manipulators:
-            for field, message in manipulator.validate_wiki_page(req, page):
-                problems.append('The wiki page field %s is invalid: %s'
-                                % (field, message) if field
-                                else 'Invalid wiki page: %s' % message)
-        if problems:
-            raise TracError('; '.join(str(problem) for problem in problems))
+        refuse_if_invalid('wiki page', (
+            problem for manipulator in WikiModule(self.env).page_manipulators
+            for problem in manipulator.validate_wiki_page(req, page)))
 
     def _render(self, req, page):
         """The page's HTML, after the manipulators' `prepare_wiki_page`,
@@ -275,15 +270,15 @@ class WikiRPC(AbstractRPCHandler):
         """`"Page/file"` -> (the page's resource, `"file"`)."""
         pagename, sep, filename = path.rpartition('/')
         if not sep or not pagename or not filename:
-            raise InvalidParams('Invalid params: attachment paths look like '
+            raise InvalidParams('attachment paths look like '
                                 '"PageName/filename", not "%s"' % path)
         return self._page(req, pagename, None).resource, filename
 
 
 def _check_page_name(pagename):
     if not validate_page_name(pagename):
-        raise InvalidParams('Invalid params: "%s" is not a valid wiki page '
-                            'name' % pagename)
+        raise InvalidParams('"%s" is not a valid wiki page name'
+                            % pagename)
 
 
 class _LinkCollector(HTMLParser):

@@ -151,7 +151,7 @@ class _Unmarshaller(xmlrpc.client.Unmarshaller):
         try:
             self.append(parse_iso_datetime(data))
         except ValueError as e:
-            raise InvalidParams('Invalid params: %s' % e)
+            raise InvalidParams(str(e))
         self._value = 0
     dispatch['dateTime.iso8601'] = end_dateTime
 
