@@ -21,7 +21,7 @@ __all__ = ['cleandoc_', 'gettext', 'to_b', 'to_unicode', 'accepts_mimetype',
            'from_utimestamp', 'recorded_author', 'utc_fields',
            'replace_xml_illegal', 'replace_surrogates', 'parse_iso_datetime',
            'walk', 'NestingTooDeep', 'request_content_type', 'send_body',
-           'refuse_if_invalid']
+           'refuse_if_invalid', 'XML_ILLEGAL']
 
 
 def cleandoc_(text):
@@ -83,8 +83,10 @@ def utc_fields(value):
             value.second, value.microsecond)
 
 
-_XML_ILLEGAL = re.compile('[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff'
-                          '\ud800-\udfff]')
+#: the characters XML 1.0 cannot carry (lone surrogates included), as
+#: the inside of a regular expression's character class
+XML_ILLEGAL = '\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff'
+_XML_ILLEGAL = re.compile('[%s]' % XML_ILLEGAL)
 _SURROGATES = re.compile('[\ud800-\udfff]')
 
 

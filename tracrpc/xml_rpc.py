@@ -12,8 +12,9 @@ from trac.core import Component, implements
 from tracrpc.api import Binary, ConflictError, InvalidParams, \
                         IRPCProtocol, MulticallResult, ProtocolException, \
                         XMLRPCSystem, error_code_and_message
-from tracrpc.util import parse_iso_datetime, replace_xml_illegal, \
-                         request_content_type, send_body, utc_fields
+from tracrpc.util import XML_ILLEGAL, parse_iso_datetime, \
+                         replace_xml_illegal, request_content_type, \
+                         send_body, utc_fields
 
 #: the fault code of a conflict (a stale ticket `_ts`, a wiki page saved
 #: meanwhile): 1, as the original plugin answered it and as Mylyn's
@@ -105,62 +106,70 @@ class _Unmarshaller(xmlrpc.client.Unmarshaller):
     def __init__(self, max_depth):
         super().__init__()
         self._max_depth = max_depth
+        self._depth = 0
         self._binary = None
         self._pending = ''
 
-    # start() and data() are the base class's, rewritten with our checks
-    # folded in: they run for every element of the request.
-
     def start(self, tag, attrs):
+        super().start(tag, attrs)
         if ':' in tag:
-            tag = tag.split(':')[-1]
+            tag = tag.rpartition(':')[2]
         if tag == 'array' or tag == 'struct':
-            self._marks.append(len(self._stack))
-            if len(self._marks) > self._max_depth:
+            self._depth += 1
+            if self._depth > self._max_depth:
                 raise ProtocolException('Parse error: values nest deeper '
                                         'than %d levels' % self._max_depth)
-        if self._value and tag not in self.dispatch:
-            raise xmlrpc.client.ResponseError('unknown tag %r' % tag)
-        self._value = tag == 'value'
-        self._data = []
-        self._binary = bytearray() if tag == 'base64' else None
-        self._pending = ''
+        elif tag == 'base64':
+            self._binary = bytearray()
+            self._pending = ''
 
     def data(self, text):
         if self._binary is None:
-            self._data.append(text)
+            super().data(text)
             return
         text = self._pending + ''.join(text.split())
         usable = len(text) - len(text) % 4
         self._binary += binascii.a2b_base64(text[:usable])
         self._pending = text[usable:]
 
+    def _put(self, value):
+        """Take `value` as the element's value (what the base class's
+        own `end_*` methods do)."""
+        self.append(value)
+        self._value = 0
+
+    def end_array(self, data):
+        self._depth -= 1
+        super().end_array(data)
+    dispatch['array'] = end_array
+
+    def end_struct(self, data):
+        self._depth -= 1
+        super().end_struct(data)
+    dispatch['struct'] = end_struct
+
     def end_string(self, data):
         super().end_string(_NEWLINE_RE.sub('\r\n', data))
     dispatch['string'] = end_string
 
     def end_double(self, data):
-        value = float(data)
-        if not math.isfinite(value):
+        if not math.isfinite(float(data)):
             raise ValueError('%s is not a number' % data)
-        self.append(value)
-        self._value = 0
+        super().end_double(data)
     dispatch['double'] = end_double
 
     def end_dateTime(self, data):
         try:
-            self.append(parse_iso_datetime(data))
+            self._put(parse_iso_datetime(data))
         except ValueError as e:
             raise InvalidParams(str(e))
-        self._value = 0
     dispatch['dateTime.iso8601'] = end_dateTime
 
     def end_base64(self, data):
         if self._pending:
             raise ValueError('Truncated base64 data')
-        self.append(Binary(self._binary))
+        self._put(Binary(self._binary))
         self._binary = None
-        self._value = 0
     dispatch['base64'] = end_base64
 
 
@@ -173,10 +182,7 @@ class _Unmarshaller(xmlrpc.client.Unmarshaller):
 # of the basic types (Markup, Trac's `empty`) encode as their base type,
 # binary data is encoded in slices straight to bytes.
 
-_TEXT_SPECIAL = re.compile('[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff'
-                           '\ud800-\udfff]')
-
-
+_TEXT_SPECIAL = re.compile('[&<>%s]' % XML_ILLEGAL)
 _needs_escape = _TEXT_SPECIAL.search
 
 
