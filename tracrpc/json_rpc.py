@@ -103,12 +103,12 @@ class JsonRpcProtocol(Component):
                        for outcome in result.outcomes)
                       if response is not None]
             if req.rpc.get('batch'):
-                self._send(req, result or None)
-        self._send(req, self._response(req.rpc, result))
+                return self._send(req, result or None)
+        return self._send(req, self._response(req.rpc, result))
 
     def send_rpc_error(self, req, e):
-        self._send(req, self._response(getattr(req, 'rpc', None) or {},
-                                       error=e))
+        return self._send(req, self._response(getattr(req, 'rpc', None) or {},
+                                              error=e))
 
     # Internal methods
 
@@ -133,10 +133,10 @@ class JsonRpcProtocol(Component):
 
     def _send(self, req, response):
         if response is None:
-            send_body(req, b'', 'text/plain', 204)
+            return send_body(req, b'', 'text/plain', 204)
         body = json.dumps(response, default=self._default, allow_nan=False)
-        send_body(req, body.encode('utf-8'),
-                  request_content_type(req) or 'application/json')
+        return send_body(req, body.encode('utf-8'),
+                         request_content_type(req) or 'application/json')
 
     def _response(self, request, result=None, error=None):
         """The response object for `request`, or `None` for a JSON-RPC 2.0

@@ -71,12 +71,12 @@ class RPCWeb(Component):
         content_type = request_content_type(req)
         for protocol, matched in self._routes()[path_item]:
             if content_type.startswith(matched):
-                self._process_rpc(req, protocol, matched)
+                return self._process_rpc(req, protocol, matched)
         if req.method in ('GET', 'HEAD'):
             return self._render_listing(req)
-        self._send_plain(req, 415, "No protocol matching Content-Type '%s' "
-                                   "at path '%s'." % (content_type,
-                                                      req.path_info))
+        return self._send_plain(req, 415, "No protocol matching Content-Type "
+                                          "'%s' at path '%s'."
+                                % (content_type, req.path_info))
 
     # INavigationContributor
 
@@ -112,8 +112,11 @@ class RPCWeb(Component):
 
     def _process_rpc(self, req, protocol, content_type):
         """Parse, check, call and answer; every failure becomes the
-        protocol's error response."""
-        self._buffer_body(req)
+        protocol's error response. Like every `_send...`, it ends the
+        request (`RequestDone`)."""
+        refusal = self._buffer_body(req)
+        if refusal:
+            return self._send_plain(req, *refusal)
         # Protocols written for TracXMLRPC 1.1 read `req.rpc` in their
         # error path, parse errors included.
         req.rpc = {'mimetype': content_type}
@@ -129,54 +132,55 @@ class RPCWeb(Component):
             req.perm.require('XML_RPC')
             result = XMLRPCSystem(self.env).call(req, req.rpc['method'],
                                                  req.rpc.get('params'))
-            protocol.send_rpc_result(req, result)
+            return protocol.send_rpc_result(req, result)
         except RequestDone:
             raise
         except Exception as e:
             log_rpc_error(self.log, e)
-            self._send_rpc_error(req, protocol, e)
+            return self._send_rpc_error(req, protocol, e)
 
     def _send_rpc_error(self, req, protocol, e):
         """The protocol's error response; a short plain-text 500 when
         the protocol fails to give one."""
         try:
-            protocol.send_rpc_error(req, e)
+            return protocol.send_rpc_error(req, e)
         except RequestDone:
             raise
         except Exception as failure:
             self.log.error("RPC protocol %s failed to answer an error: %s",
                            type(protocol).__name__,
                            exception_to_unicode(failure, traceback=True))
-        self._send_plain(req, 500, 'Internal error: the %s protocol could '
-                                   'not encode the error response.'
-                                   % protocol.rpc_info()[0])
+        return self._send_plain(req, 500, 'Internal error: the %s protocol '
+                                          'could not encode the error '
+                                          'response.' % protocol.rpc_info()[0])
 
     def _buffer_body(self, req):
-        """Read the whole body before any protocol sees it, refusing a
-        missing, invalid or too large Content-Length and a body shorter
-        than announced; protocols then read it from memory."""
+        """Read the whole body before any protocol sees it, so that they
+        read it from memory. Return `None`, or the `(status, message)`
+        refusing a missing, invalid or too large Content-Length or a body
+        shorter than announced."""
         length = req.get_header('Content-Length')
         if length is None:
-            self._send_plain(req, 411, 'A Content-Length header is required.')
+            return 411, 'A Content-Length header is required.'
         if not length.isdigit():
-            self._send_plain(req, 400, 'Invalid Content-Length header.')
+            return 400, 'Invalid Content-Length header.'
         length = int(length)
         if length > self.max_body_size:
-            self._send_plain(req, 413, 'The request body exceeds the limit '
-                                       'of %d bytes.' % self.max_body_size)
+            return 413, 'The request body exceeds the limit of %d bytes.' \
+                % self.max_body_size
         try:
             body = req.environ['wsgi.input'].read(length)
         except OSError:  # a timeout or a disconnect: the client is gone
-            self._send_plain(req, 408, 'Timed out reading the request body.')
+            return 408, 'Timed out reading the request body.'
         if len(body) != length:
-            self._send_plain(req, 400, 'The request body is shorter than its '
-                                       'Content-Length.')
+            return 400, 'The request body is shorter than its Content-Length.'
         req.environ['wsgi.input'] = _BodyReader(body)
+        return None
 
     def _send_plain(self, req, status, message):
         # The body may be unread: the connection cannot be reused.
         req.send_header('Connection', 'close')
-        send_body(req, message.encode('utf-8'), 'text/plain', status)
+        return send_body(req, message.encode('utf-8'), 'text/plain', status)
 
     def _render_listing(self, req):
         if _anonymous_at_login(req) or 'XML_RPC' not in req.perm:

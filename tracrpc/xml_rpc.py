@@ -72,16 +72,16 @@ class XmlRpcProtocol(Component):
         if isinstance(result, MulticallResult):
             result = [self._multicall_entry(outcome)
                       for outcome in result.outcomes]
-        self._send(req, (result,))
+        return self._send(req, (result,))
 
     def send_rpc_error(self, req, e):
-        self._send(req, xmlrpc.client.Fault(**self._fault(e)))
+        return self._send(req, xmlrpc.client.Fault(**self._fault(e)))
 
     # Internal methods
 
     def _send(self, req, values):
-        send_body(req, _response(values),
-                  request_content_type(req) or 'text/xml')
+        return send_body(req, _response(values),
+                         request_content_type(req) or 'text/xml')
 
     def _fault(self, e):
         code, message = error_code_and_message(e, 1)
