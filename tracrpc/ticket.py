@@ -6,6 +6,7 @@ workflow controllers, Trac's field validation and every
 `ITicketManipulator`, and `NotificationSystem` for mail.
 """
 
+import functools
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from html.parser import HTMLParser
@@ -583,6 +584,16 @@ def _not_found(id):
                             'Invalid ticket number')
 
 
+def _documented(method, doc):
+    """`method` with the docstring `doc` (the registry reads a method's
+    help and signature from what it is given)."""
+    @functools.wraps(method)
+    def call(*args, **kwargs):
+        return method(*args, **kwargs)
+    call.__doc__ = doc
+    return call
+
+
 def _form_inputs(html):
     collector = _InputCollector()
     collector.feed(html)
@@ -593,27 +604,37 @@ def _form_inputs(html):
 # -- Ticket models -------------------------------------------------------
 
 class _EntryRPC(AbstractRPCHandler):
-    """Shared by the namespaces of named ticket entries: `model_class`
-    is the Trac model, which also names the namespace."""
+    """Shared by the namespaces of named ticket entries (`namespace`):
+    `model_class` is the Trac model. The methods' docstrings are
+    templates: `%(entry)s` and `%(entries)s` become the namespace's own
+    words (`words`), `%(struct)s` its struct."""
 
     abstract = True
+    namespace = None
     model_class = None
+    #: `entry`, `entries` (and, for structs, `struct`) of the docstrings
+    words = {}
     #: the action needed on each entry's own resource, besides the
     #: method's permission (in Trac 1.6 only milestones have one)
     view_action = None
 
     def xmlrpc_namespace(self):
-        return 'ticket.' + self.model_class.__name__.lower()
+        return self.namespace
+
+    def xmlrpc_methods(self):
+        for permission, signatures, method, name in super().xmlrpc_methods():
+            yield (permission, signatures,
+                   _documented(method, method.__doc__ % self.words), name)
 
     @expose_rpc('TICKET_VIEW', list)
     def getAll(self, req):
-        """Return the names of all entries, in their order."""
+        """Return the names of all %(entries)s, in their order."""
         return [entry.name for entry in self.model_class.select(self.env)
                 if self._may_view(req, entry.name)]
 
     @expose_rpc('TICKET_ADMIN', int, str)
     def delete(self, req, name):
-        """Delete an entry. Returns 0."""
+        """Delete the %(entry)s `name`. Returns 0."""
         self._entry(req, name).delete()
         return 0
 
@@ -643,7 +664,7 @@ class _ModelRPC(_EntryRPC):
 
     @expose_rpc('TICKET_VIEW', dict, str)
     def get(self, req, name):
-        """Return an entry as a struct (unset dates are `0`)."""
+        """Return the %(entry)s `name` as a struct %(struct)s."""
         entry = self._entry(req, name)
         info = {'name': entry.name}
         for attribute, kind in self.fields.items():
@@ -654,7 +675,9 @@ class _ModelRPC(_EntryRPC):
 
     @expose_rpc('TICKET_ADMIN', int, str, dict)
     def create(self, req, name, attributes):
-        """Create an entry from a struct of its attributes. Returns 0."""
+        """Create the %(entry)s `name` from the struct `attributes`: the
+        members of `get` but `name` (missing ones are left empty).
+        Returns 0."""
         self._require_view(req, name)
         entry = self.model_class(self.env)
         entry.name = name
@@ -664,7 +687,9 @@ class _ModelRPC(_EntryRPC):
 
     @expose_rpc('TICKET_ADMIN', int, str, dict)
     def update(self, req, name, attributes):
-        """Change an entry; `attributes['name']` renames it. Returns 0."""
+        """Change the attributes of the %(entry)s `name` given in the
+        struct `attributes` (see `get`); `attributes['name']` renames it.
+        Returns 0."""
         entry = self._entry(req, name)
         if attributes.get('name'):
             entry.name = attributes['name']
@@ -690,7 +715,11 @@ class _ModelRPC(_EntryRPC):
 class ComponentRPC(_ModelRPC):
     """Ticket components: `{name, owner, description}`."""
 
+    namespace = 'ticket.component'
     model_class = model.Component
+    words = {'entry': 'component', 'entries': 'components',
+             'struct': '`{name, owner, description}` (`owner`: the default '
+                       'owner of its tickets)'}
     fields = {'owner': 'text', 'description': 'text'}
 
 
@@ -698,7 +727,11 @@ class VersionRPC(_ModelRPC):
     """Versions: `{name, time, description}`; `time` is the release date
     (`0` when unset)."""
 
+    namespace = 'ticket.version'
     model_class = model.Version
+    words = {'entry': 'version', 'entries': 'versions',
+             'struct': '`{name, time, description}` (`time`: the release '
+                       'date, `0` when unset)'}
     fields = {'time': 'time', 'description': 'text'}
 
 
@@ -707,24 +740,33 @@ class MilestoneRPC(_ModelRPC):
     `0`. Milestones you may not view (MILESTONE_VIEW on that milestone)
     are left out or refused, as on the roadmap."""
 
+    namespace = 'ticket.milestone'
     model_class = model.Milestone
     view_action = 'MILESTONE_VIEW'
+    words = {'entry': 'milestone', 'entries': 'milestones you may view',
+             'struct': '`{name, due, completed, description}` (dates: '
+                       '`0` when unset; needs MILESTONE_VIEW on it)'}
     fields = {'due': 'time', 'completed': 'time', 'description': 'text'}
 
 
 class _EnumRPC(_EntryRPC):
-    """Shared by the enum namespaces (type, priority, ...)."""
+    """Shared by the enum namespaces (type, priority, ...): each entry
+    has a position, its `value`, a string of digits; lists show entries
+    by position."""
 
     abstract = True
 
     @expose_rpc('TICKET_VIEW', str, str)
     def get(self, req, name):
-        """Return the position (its `value`) of an entry."""
+        """Return the position of the %(entry)s `name` (its `value`, a
+        string of digits)."""
         return self.model_class(self.env, name).value
 
     @expose_rpc('TICKET_ADMIN', int, str, str)
     def create(self, req, name, value):
-        """Create an entry at position `value`. Returns 0."""
+        """Add the %(entry)s `name` at position `value` (a string of
+        digits, e.g. `"7"`; lists show %(entries)s by position).
+        Returns 0."""
         entry = self.model_class(self.env)
         entry.name = name
         entry.value = value
@@ -733,7 +775,8 @@ class _EnumRPC(_EntryRPC):
 
     @expose_rpc('TICKET_ADMIN', int, str, str)
     def update(self, req, name, value):
-        """Move an entry to position `value`. Returns 0."""
+        """Move the %(entry)s `name` to position `value` (a string of
+        digits). Returns 0."""
         entry = self.model_class(self.env, name)
         entry.value = value
         entry.update()
@@ -741,23 +784,31 @@ class _EnumRPC(_EntryRPC):
 
 
 class TypeRPC(_EnumRPC):
-    """Ticket types."""
+    """Ticket types (defect, enhancement, task, ...)."""
+    namespace = 'ticket.type'
     model_class = model.Type
+    words = {'entry': 'ticket type', 'entries': 'ticket types'}
 
 
 class ResolutionRPC(_EnumRPC):
-    """Ticket resolutions."""
+    """Ticket resolutions (fixed, wontfix, ...)."""
+    namespace = 'ticket.resolution'
     model_class = model.Resolution
+    words = {'entry': 'resolution', 'entries': 'resolutions'}
 
 
 class PriorityRPC(_EnumRPC):
     """Ticket priorities."""
+    namespace = 'ticket.priority'
     model_class = model.Priority
+    words = {'entry': 'priority', 'entries': 'priorities'}
 
 
 class SeverityRPC(_EnumRPC):
     """Ticket severities."""
+    namespace = 'ticket.severity'
     model_class = model.Severity
+    words = {'entry': 'severity', 'entries': 'severities'}
 
 
 class StatusRPC(AbstractRPCHandler):
