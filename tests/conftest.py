@@ -23,8 +23,8 @@ from databases import BACKENDS, UNCONFIGURED, Database, \
     unconfigured_reason  # noqa: E402
 
 #: seconds tracd waits for a slow client (the tests send incomplete
-#: bodies on purpose)
-SOCKET_TIMEOUT = 5
+#: bodies on purpose; `--socket-timeout` of tracrpc-tracd)
+SOCKET_TIMEOUT = 1
 
 
 def pytest_terminal_summary(terminalreporter):

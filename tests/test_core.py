@@ -203,16 +203,9 @@ def test_optional_argument(server, protocol):
     assert client.call('testing.optional', 'ab', 3) == 'ababab'
 
 
+# DOCTYPEs, entities, nesting and non-finite numbers: test_hostile.py
 BAD_XML = [
     b'garbage', b'<methodCall><methodName>x</methodName>',
-    b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">]>'
-    b'<methodCall><methodName>&lol;</methodName></methodCall>',
-    b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM '
-    b'"file:///etc/passwd">]><methodCall><methodName>&e;</methodName>'
-    b'</methodCall>',
-    b'<methodCall><methodName>testing.echo</methodName><params><param>'
-    + b'<value><array><data>' * 100 + b'</data></array></value>' * 100
-    + b'</param></params></methodCall>',
     b'\xff\xfe<methodCall>',
     b'<methodCall><methodName>testing.dateToText</methodName><params>'
     b'<param><value><int>abc</int></value></param></params></methodCall>',
@@ -239,11 +232,7 @@ def test_xml_missing_method_name(server):
     assert raised.value.code == -32600
 
 
-BAD_JSON = [b'{bad', b'', b'\xff\xfe{}', b'{"method": "x", "params": [NaN]}',
-            b'{"method": "x", "params": [Infinity]}',
-            b'[' * 10000 + b']' * 10000,
-            b'{"method": "testing.echo", "params": [' + b'[' * 100
-            + b']' * 100 + b']}']
+BAD_JSON = [b'{bad', b'', b'\xff\xfe{}']
 
 
 @pytest.mark.parametrize('body', BAD_JSON)
@@ -265,18 +254,6 @@ def test_json_invalid_request(server, body, request_id):
     response = json.loads(response)
     assert response['error']['code'] == -32600
     assert response['id'] == request_id
-
-
-def test_body_over_limit_is_413_without_reading(server):
-    port = int(server.url.rsplit(':', 1)[1])
-    with socket.create_connection(('127.0.0.1', port), timeout=30) as sock:
-        sock.sendall(b'POST /rpc HTTP/1.1\r\nHost: x\r\n'
-                     b'Content-Type: text/xml\r\n'
-                     b'Content-Length: 104857600\r\n\r\n')
-        answer = sock.recv(4096)
-    assert answer.startswith(b'HTTP/1.1 413') \
-        or answer.startswith(b'HTTP/1.0 413')
-    assert_serving(server)
 
 
 def test_missing_content_length_is_411(server):
@@ -451,10 +428,13 @@ def test_multicall_length_capped(server, protocol):
 
 
 def test_multicall_checks_permission_per_call(server, protocol):
-    result = server.client(protocol, 'admin').multicall(
-        [('testing.adminOnly', [])])
-    assert result[0] in (['secret'], {'id': 0, 'result': 'secret',
-                                      'error': None})
+    calls = [('testing.adminOnly', []), ('system.getAPIVersion', []),
+             ('testing.adminOnly', [])]
+    user = server.client(protocol, 'user').multicall_outcomes(calls)
+    assert [getattr(outcome, 'code', None) for outcome in user] == \
+        [403, None, 403]
+    assert server.client(protocol, 'admin').multicall_outcomes(calls)[::2] \
+        == ['secret', 'secret']
 
 
 def test_multicall_runs_consecutive_calls_as_one_batch(server, protocol):

@@ -1,11 +1,16 @@
 """The ticket namespaces against a real tracd, in both protocols."""
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from trac.ticket.model import Ticket
 
 from clients import CONFLICT_CODES, Binary, fault_of, unique
+
+
+def utcnow():
+    """Now in UTC, naive, as the clients send dates."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 @pytest.fixture
@@ -186,7 +191,7 @@ def test_multicall_get_many(user, new_ticket):
 # -- Fine-grained permissions --------------------------------------------
 
 def test_policy_hides_secret_ticket(user, admin):
-    since = datetime.utcnow() - timedelta(seconds=5)
+    since = utcnow() - timedelta(seconds=5)
     tid = admin.call('ticket.create', unique('Secret'), '',
                      {'keywords': 'secret'})
     visible = user.call('ticket.create', unique(), '')
@@ -228,11 +233,17 @@ def test_query_default_excludes_closed(user, new_ticket):
 
 
 def test_query_paging_default_and_max_zero(admin):
-    for _ in range(3):
-        admin.call('ticket.create', unique(), '')
-    everything = admin.call('ticket.query', 'max=0&status!=nosuch')
-    paged = admin.call('ticket.query', 'status!=nosuch&max=2')
-    assert len(paged) == 2 and len(everything) >= 3
+    """Pages of `[query] items_per_page` (100) by default, as the web
+    UI's query; `max=0` is everything."""
+    admin.multicall([('ticket.create', [unique(), ''])] * 101)
+    everything = admin.call('ticket.query', 'max=0&status!=nosuch&order=id')
+    assert len(everything) > 100
+    first = admin.call('ticket.query', 'status!=nosuch&order=id')
+    second = admin.call('ticket.query', 'status!=nosuch&order=id&page=2')
+    assert first == everything[:100]
+    assert second == everything[100:200]
+    assert admin.call('ticket.query', 'status!=nosuch&order=id&max=2') == \
+        everything[:2]
 
 
 def test_query_permission_filtered(rpc, new_ticket):
@@ -251,11 +262,11 @@ def test_query_syntax_error(user):
 
 
 def test_recent_changes(user, new_ticket):
-    since = datetime.utcnow() - timedelta(seconds=5)
+    since = utcnow() - timedelta(seconds=5)
     tid = new_ticket()
     assert tid in user.call('ticket.getRecentChanges', since)
     assert tid not in user.call('ticket.getRecentChanges',
-                                datetime.utcnow() + timedelta(hours=1))
+                                utcnow() + timedelta(hours=1))
     assert fault_of(user, 'ticket.getRecentChanges', 'yesterday').code \
         == -32602
 
@@ -372,7 +383,7 @@ def test_update_without_token_still_works(user, new_ticket):
 
 def test_update_author_and_when_only_for_admin(user, admin, new_ticket):
     tid = new_ticket()
-    when = datetime.utcnow().replace(microsecond=0) + timedelta(days=1)
+    when = utcnow().replace(microsecond=0) + timedelta(days=1)
     user.call('ticket.update', tid, 'by user', {}, False, 'admin', when)
     admin.call('ticket.update', tid, 'by admin', {}, False, 'robot', when)
     log = [(c[0], c[1]) for c in user.call('ticket.changeLog', tid)
@@ -435,7 +446,7 @@ def test_delete(rpc, new_ticket):
 
 def test_change_log_with_when(user, admin, new_ticket):
     tid = new_ticket()
-    first = datetime.utcnow().replace(microsecond=0) + timedelta(days=1)
+    first = utcnow().replace(microsecond=0) + timedelta(days=1)
     admin.call('ticket.update', tid, 'one', {}, False, '', first)
     admin.call('ticket.update', tid, 'two', {}, False, '',
                first + timedelta(seconds=1))

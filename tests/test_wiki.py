@@ -2,7 +2,7 @@
 protocols."""
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -170,7 +170,8 @@ def test_list_links(user):
 
 
 def test_recent_changes_and_all_pages(user):
-    since = datetime.utcnow() - timedelta(seconds=5)
+    since = datetime.now(timezone.utc).replace(tzinfo=None) \
+        - timedelta(seconds=5)
     name = unique('Page')
     user.call('wiki.putPage', name, 'x', {})
     user.call('wiki.putPage', name, 'y', {})
