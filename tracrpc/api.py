@@ -596,11 +596,16 @@ class XMLRPCSystem(Component):
         return self._methods
 
     def get_method(self, name):
-        """Return the `Method` called `name`.
+        """Return the `Method` called `name`: the one place a call's
+        method name is checked.
 
-        :raise MethodNotFound: when there is none
+        :raise InvalidRequest: when `name` is no string (a call without
+                               a method name)
+        :raise MethodNotFound: when there is no such method
         """
-        method = self.methods.get(name) if isinstance(name, str) else None
+        if not isinstance(name, str):
+            raise InvalidRequest('Invalid request: no method name')
+        method = self.methods.get(name)
         if method is None:
             raise MethodNotFound('RPC method "%s" not found' % name)
         return method
@@ -681,10 +686,9 @@ class XMLRPCSystem(Component):
         if not isinstance(signature, dict):
             raise InvalidRequest('A call in system.multicall must be a '
                                  'struct/object')
+        # `methodName`: XML-RPC's multicall convention, which protocols
+        # written for TracXMLRPC 1.1 (TracRpcProtocols' AMF) hand over
         name = signature.get('methodName', signature.get('method'))
-        if not isinstance(name, str):
-            raise InvalidRequest('A call in system.multicall has no '
-                                 'method name')
         if name == 'system.multicall':
             raise InvalidRequest('system.multicall cannot be nested')
         return self._permitted_method(req, name)

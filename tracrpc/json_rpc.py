@@ -70,132 +70,181 @@ class JsonRpcProtocol(Component):
         yield 'jsonrpc', 'application/json'
 
     def parse_rpc_request(self, req, content_type):
-        try:
-            data = json.loads(req.read().decode('utf-8'),
-                              parse_constant=_reject_constant,
-                              parse_float=_finite_float)
-        except UnicodeDecodeError:
-            raise ProtocolException('Parse error: the request body is not '
-                                    'valid UTF-8')
-        except (ValueError, RecursionError) as e:
-            raise ProtocolException('Parse error: %s' % e)
-        if isinstance(data, list):
-            if not data:
-                raise InvalidRequest('Invalid request: empty batch')
-            return {'method': 'system.multicall', 'batch': True,
-                    'params': [self._decode_calls(data)]}
-        if not isinstance(data, dict):
-            raise InvalidRequest('Invalid request: expected a JSON object')
-        req.rpc = data  # lets an error below echo the request's id
-        params = data.get('params')
-        if data.get('method') == 'system.multicall' and \
-                isinstance(params, list):
-            if len(params) == 1 and isinstance(params[0], list):
-                params = params[0]
-            return dict(data, params=[self._decode_calls(params)])
-        return dict(data, params=self._decode(params))
+        return decode_request(req.read(), XMLRPCSystem(self.env).max_depth)
 
     def send_rpc_result(self, req, result):
-        if isinstance(result, MulticallResult):
-            result = [response for response in
-                      (self._response(outcome.request, outcome.result,
-                                      outcome.error)
-                       for outcome in result.outcomes)
-                      if response is not None]
-            if req.rpc.get('batch'):
-                return self._send(req, result or None)
-        return self._send(req, self._response(req.rpc, result))
+        return self._send(req, encode_result(req.rpc, result))
 
     def send_rpc_error(self, req, e):
-        return self._send(req, self._response(getattr(req, 'rpc', None) or {},
-                                              error=e))
+        request = getattr(e, 'request', None) or \
+            getattr(req, 'rpc', None) or {}
+        return self._send(req, encode_error(request, e))
 
     # Internal methods
 
-    def _decode(self, value):
-        """`value` with class hints decoded and strings made encodable."""
-        try:
-            return walk(value, self._from_wire,
-                        XMLRPCSystem(self.env).max_depth)
-        except NestingTooDeep as e:
-            raise ProtocolException('Parse error: %s' % e)
-
-    def _decode_calls(self, calls):
-        """Decode the calls of a batch or multicall one by one, so that a
-        call with undecodable values fails alone, with its own id."""
-        decoded = []
-        for call in calls:
-            try:
-                decoded.append(self._decode(call))
-            except (InvalidParams, ProtocolException) as e:
-                decoded.append(UndecodedCall(call, e))
-        return decoded
-
-    def _send(self, req, response):
-        if response is None:
+    def _send(self, req, body):
+        if body is None:
             return send_body(req, b'', 'text/plain', 204)
-        body = json.dumps(response, default=self._default, allow_nan=False)
-        return send_body(req, body.encode('utf-8'),
+        return send_body(req, body,
                          request_content_type(req) or 'application/json')
 
-    def _response(self, request, result=None, error=None):
-        """The response object for `request`, or `None` for a JSON-RPC 2.0
-        notification. A `request` that is no object at all (an item of a
-        batch) is answered in 2.0 style."""
-        if not isinstance(request, dict):
-            request = {'jsonrpc': '2.0', 'id': None}
-        request_id = request.get('id', _NO_ID)
-        if request_id is _NO_ID:
-            if request.get('jsonrpc') == '2.0' and \
-                    not isinstance(error, InvalidRequest):
-                return None
-            request_id = None
-        if error is not None:
-            code, message = error_code_and_message(error, -32603)
-        if request.get('jsonrpc') == '2.0':
-            response = {'jsonrpc': '2.0', 'id': request_id}
-            if error is None:
-                response['result'] = result
-            else:
-                response['error'] = {'code': code, 'message': message}
-            return response
-        if error is None:
-            return {'id': request_id, 'result': result, 'error': None}
-        return {'id': request_id, 'result': None,
-                'error': {'name': 'JSONRPCError', 'code': code,
-                          'message': message}}
 
-    def _from_wire(self, value):
-        if isinstance(value, str):
-            return replace_surrogates(value)
-        if isinstance(value, dict):
-            hint = value.get('__jsonclass__')
-            return NotImplemented if hint is None else self._from_hint(hint)
-        return value
+# -- The codec: bytes in, call out; result or error in, bytes out ---------
 
-    def _from_hint(self, hint):
-        if not (isinstance(hint, list) and len(hint) == 2 and
-                isinstance(hint[1], str)):
-            raise InvalidParams('malformed __jsonclass__ hint %r' % (hint,))
-        kind, text = hint
+def decode_request(body, max_depth):
+    """The call a JSON-RPC request body makes: the request object with
+    its `params` decoded (class hints, strings made encodable). A batch
+    (a top-level array) becomes a `system.multicall` marked `batch`; the
+    calls of a batch or multicall that cannot be decoded become
+    `UndecodedCall`s, so that they fail alone.
+
+    :raise ProtocolException: for a body that is not JSON, not UTF-8 or
+                              nests deeper than `max_depth`
+    :raise InvalidRequest: for JSON that is no request
+    :raise InvalidParams: for params that cannot be decoded; then the
+                          exception's `request` is the request object,
+                          so that the answer echoes its id
+    """
+    try:
+        data = json.loads(body.decode('utf-8'),
+                          parse_constant=_reject_constant,
+                          parse_float=_finite_float)
+    except UnicodeDecodeError:
+        raise ProtocolException('Parse error: the request body is not '
+                                'valid UTF-8')
+    except (ValueError, RecursionError) as e:
+        raise ProtocolException('Parse error: %s' % e)
+    if isinstance(data, list):
+        if not data:
+            raise InvalidRequest('Invalid request: empty batch')
+        return {'method': 'system.multicall', 'batch': True,
+                'params': [_decode_calls(data, max_depth)]}
+    if not isinstance(data, dict):
+        raise InvalidRequest('Invalid request: expected a JSON object')
+    try:
+        return _decode_request(data, max_depth)
+    except (InvalidParams, ProtocolException) as e:
+        e.request = data
+        raise
+
+
+def encode_result(request, result):
+    """The response to `request` carrying `result` (a `MulticallResult`
+    is a list of response objects, or for a batch the batch's answer),
+    as bytes; `None` when there is nothing to answer (notifications)."""
+    if isinstance(result, MulticallResult):
+        result = [response for response in
+                  (_response(outcome.request, outcome.result, outcome.error)
+                   for outcome in result.outcomes)
+                  if response is not None]
+        if request.get('batch'):
+            return _dumps(result) if result else None
+    return _dumps(_response(request, result))
+
+
+def encode_error(request, e):
+    """The error response to `request` for the exception `e`, as bytes;
+    `None` for a notification."""
+    return _dumps(_response(request, error=e))
+
+
+def _dumps(response):
+    if response is None:
+        return None
+    return json.dumps(response, default=_to_wire,
+                      allow_nan=False).encode('utf-8')
+
+
+def _decode_request(data, max_depth):
+    params = data.get('params')
+    if data.get('method') == 'system.multicall' and isinstance(params, list):
+        if len(params) == 1 and isinstance(params[0], list):
+            params = params[0]
+        return dict(data, params=[_decode_calls(params, max_depth)])
+    return dict(data, params=_decode(params, max_depth))
+
+
+def _decode(value, max_depth):
+    """`value` with class hints decoded and strings made encodable."""
+    try:
+        return walk(value, _from_wire, max_depth)
+    except NestingTooDeep as e:
+        raise ProtocolException('Parse error: %s' % e)
+
+
+def _decode_calls(calls, max_depth):
+    """Decode the calls of a batch or multicall one by one, so that a call
+    with undecodable values fails alone, with its own id."""
+    decoded = []
+    for call in calls:
         try:
-            if kind == 'datetime':
-                return parse_iso_datetime(text)
-            if kind == 'binary':
-                if not _BASE64_RE.fullmatch(text):
-                    raise ValueError('Invalid base64 data')
-                return Binary(binascii.a2b_base64(text))
-        except (ValueError, binascii.Error) as e:
-            raise InvalidParams(str(e))
-        raise InvalidParams('unknown __jsonclass__ "%s"' % kind)
+            decoded.append(_decode(call, max_depth))
+        except (InvalidParams, ProtocolException) as e:
+            decoded.append(UndecodedCall(call, e))
+    return decoded
 
-    def _default(self, value):
-        if isinstance(value, datetime):
-            text = '%04d-%02d-%02dT%02d:%02d:%02d.%06d' % utc_fields(value)
-            return {'__jsonclass__': ['datetime', text]}
-        if isinstance(value, Binary):
-            value = value.data
-        if isinstance(value, (bytes, bytearray)):
-            text = base64.b64encode(value).decode('ascii')
-            return {'__jsonclass__': ['binary', text]}
-        raise TypeError('Cannot encode %s as JSON' % type(value).__name__)
+
+def _response(request, result=None, error=None):
+    """The response object for `request`, or `None` for a JSON-RPC 2.0
+    notification. A `request` that is no object at all (an item of a
+    batch) is answered in 2.0 style."""
+    if not isinstance(request, dict):
+        request = {'jsonrpc': '2.0', 'id': None}
+    request_id = request.get('id', _NO_ID)
+    if request_id is _NO_ID:
+        if request.get('jsonrpc') == '2.0' and \
+                not isinstance(error, InvalidRequest):
+            return None
+        request_id = None
+    if error is not None:
+        code, message = error_code_and_message(error, -32603)
+    if request.get('jsonrpc') == '2.0':
+        response = {'jsonrpc': '2.0', 'id': request_id}
+        if error is None:
+            response['result'] = result
+        else:
+            response['error'] = {'code': code, 'message': message}
+        return response
+    if error is None:
+        return {'id': request_id, 'result': result, 'error': None}
+    return {'id': request_id, 'result': None,
+            'error': {'name': 'JSONRPCError', 'code': code,
+                      'message': message}}
+
+
+def _from_wire(value):
+    if isinstance(value, str):
+        return replace_surrogates(value)
+    if isinstance(value, dict):
+        hint = value.get('__jsonclass__')
+        return NotImplemented if hint is None else _from_hint(hint)
+    return value
+
+
+def _from_hint(hint):
+    if not (isinstance(hint, list) and len(hint) == 2 and
+            isinstance(hint[1], str)):
+        raise InvalidParams('malformed __jsonclass__ hint %r' % (hint,))
+    kind, text = hint
+    try:
+        if kind == 'datetime':
+            return parse_iso_datetime(text)
+        if kind == 'binary':
+            if not _BASE64_RE.fullmatch(text):
+                raise ValueError('Invalid base64 data')
+            return Binary(binascii.a2b_base64(text))
+    except (ValueError, binascii.Error) as e:
+        raise InvalidParams(str(e))
+    raise InvalidParams('unknown __jsonclass__ "%s"' % kind)
+
+
+def _to_wire(value):
+    if isinstance(value, datetime):
+        text = '%04d-%02d-%02dT%02d:%02d:%02d.%06d' % utc_fields(value)
+        return {'__jsonclass__': ['datetime', text]}
+    if isinstance(value, Binary):
+        value = value.data
+    if isinstance(value, (bytes, bytearray)):
+        text = base64.b64encode(value).decode('ascii')
+        return {'__jsonclass__': ['binary', text]}
+    raise TypeError('Cannot encode %s as JSON' % type(value).__name__)

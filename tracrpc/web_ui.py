@@ -12,7 +12,7 @@ from trac.web.chrome import INavigationContributor, ITemplateProvider, \
                             add_stylesheet, web_context
 from trac.wiki.formatter import format_to_html
 
-from tracrpc.api import API_VERSION, InvalidRequest, IRPCProtocol, RPCError, \
+from tracrpc.api import API_VERSION, IRPCProtocol, RPCError, \
                         XMLRPCSystem, log_rpc_error
 from tracrpc.util import cleandoc_, exception_to_unicode, \
                          request_content_type, send_body
@@ -123,14 +123,12 @@ class RPCWeb(Component):
         try:
             req.rpc = protocol.parse_rpc_request(req, content_type)
             req.rpc['mimetype'] = content_type
-            if not isinstance(req.rpc.get('method'), str):
-                raise InvalidRequest('Invalid request: no method name')
             if _anonymous_at_login(req):
                 raise RPCError('Authentication information not available. '
                                'Configure HTTP authentication for the '
                                '/login URLs.', code=403)
             req.perm.require('XML_RPC')
-            result = XMLRPCSystem(self.env).call(req, req.rpc['method'],
+            result = XMLRPCSystem(self.env).call(req, req.rpc.get('method'),
                                                  req.rpc.get('params'))
             return protocol.send_rpc_result(req, result)
         except RequestDone:

@@ -52,47 +52,71 @@ class XmlRpcProtocol(Component):
             yield path_item, 'application/xml'
 
     def parse_rpc_request(self, req, content_type):
-        body = req.read()
-        if _DOCTYPE_RE.search(body):
-            raise ProtocolException('Parse error: DOCTYPE and ENTITY '
-                                    'declarations are not allowed')
-        target = _Unmarshaller(XMLRPCSystem(self.env).max_depth)
-        parser = xmlrpc.client.ExpatParser(target)
-        try:
-            for offset in range(0, len(body), _FEED_SIZE):
-                parser.feed(body[offset:offset + _FEED_SIZE])
-            parser.close()
-            params = target.close()
-        except (ExpatError, ValueError, TypeError, IndexError, LookupError,
-                xmlrpc.client.Error) as e:
-            raise ProtocolException('Parse error: %s' % e)
-        return {'method': target.getmethodname(), 'params': list(params)}
+        return decode_call(req.read(), XMLRPCSystem(self.env).max_depth)
 
     def send_rpc_result(self, req, result):
-        if isinstance(result, MulticallResult):
-            result = [self._multicall_entry(outcome)
-                      for outcome in result.outcomes]
-        return self._send(req, (result,))
+        return self._send(req, encode_result(result))
 
     def send_rpc_error(self, req, e):
-        return self._send(req, xmlrpc.client.Fault(**self._fault(e)))
+        return self._send(req, encode_error(e))
 
     # Internal methods
 
-    def _send(self, req, values):
-        return send_body(req, _response(values),
-                         request_content_type(req) or 'text/xml')
+    def _send(self, req, body):
+        return send_body(req, body, request_content_type(req) or 'text/xml')
 
-    def _fault(self, e):
-        code, message = error_code_and_message(e, 1)
-        if isinstance(e, ConflictError):
-            code = CONFLICT_FAULT_CODE
-        return {'faultCode': code, 'faultString': message}
 
-    def _multicall_entry(self, outcome):
-        if outcome.error is not None:
-            return self._fault(outcome.error)
-        return [outcome.result]
+# -- The codec: bytes in, call out; result or error in, bytes out ---------
+
+def decode_call(body, max_depth):
+    """The call an XML-RPC request body makes, as
+    `{'method': name, 'params': [...]}` (`name` is `None` when the body
+    has none).
+
+    :raise ProtocolException: for a body that does not parse, declares a
+                              DOCTYPE or nests deeper than `max_depth`
+    :raise InvalidParams: for a malformed date
+    """
+    if _DOCTYPE_RE.search(body):
+        raise ProtocolException('Parse error: DOCTYPE and ENTITY '
+                                'declarations are not allowed')
+    target = _Unmarshaller(max_depth)
+    parser = xmlrpc.client.ExpatParser(target)
+    try:
+        for offset in range(0, len(body), _FEED_SIZE):
+            parser.feed(body[offset:offset + _FEED_SIZE])
+        parser.close()
+        params = target.close()
+    except (ExpatError, ValueError, TypeError, IndexError, LookupError,
+            xmlrpc.client.Error) as e:
+        raise ProtocolException('Parse error: %s' % e)
+    return {'method': target.getmethodname(), 'params': list(params)}
+
+
+def encode_result(result):
+    """The response carrying `result` (a `MulticallResult` in the
+    multicall convention), as a list of bytes chunks."""
+    if isinstance(result, MulticallResult):
+        result = [_multicall_entry(outcome) for outcome in result.outcomes]
+    return _response((result,))
+
+
+def encode_error(e):
+    """The fault response for the exception `e`, as bytes chunks."""
+    return _response(xmlrpc.client.Fault(**_fault(e)))
+
+
+def _fault(e):
+    code, message = error_code_and_message(e, 1)
+    if isinstance(e, ConflictError):
+        code = CONFLICT_FAULT_CODE
+    return {'faultCode': code, 'faultString': message}
+
+
+def _multicall_entry(outcome):
+    if outcome.error is not None:
+        return _fault(outcome.error)
+    return [outcome.result]
 
 
 class _Unmarshaller(xmlrpc.client.Unmarshaller):
