@@ -29,6 +29,8 @@ setup(
         'json': ['simplejson'],
         'test': ['pytest', 'simplejson', 'aiosmtpd', 'hypothesis',
                  'gunicorn', 'psycopg2-binary', 'PyMySQL',
+                 # validating rpc.discover against the OpenRPC meta-schema
+                 'jsonschema>=4.18',
                  # third-party protocols and their real clients
                  'TracRpcProtocols==2.0.1', 'python-hessian', 'Py3AMF'],
     },

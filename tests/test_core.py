@@ -10,7 +10,7 @@ from datetime import datetime
 
 import pytest
 
-from clients import PROTOCOLS, Binary, Fault
+from clients import PROTOCOLS, Binary, Fault, fault_of
 
 XML_CALL = ("<?xml version='1.0'?><methodCall><methodName>%s</methodName>"
             "<params>%s</params></methodCall>")
@@ -627,7 +627,8 @@ def test_listing_shows_per_resource_permissions(server):
     assert 'Permission: TICKET_VIEW, checked per ticket' in page
     assert 'Permission: TICKET_APPEND or TICKET_CHGPROP, checked per ' \
            'ticket' in page
-    assert 'Permission: WIKI_CREATE or WIKI_MODIFY, checked per wiki' in page
+    assert 'Permission: WIKI_CREATE or WIKI_MODIFY, checked per wiki ' \
+           'page' in page
     assert 'Permission: By resource' in page  # bare.*: undeclared
 
 
@@ -641,6 +642,13 @@ def test_listing_renders_inline_code_of_every_docstring(server):
                                    client.call('system.methodHelp', method)):
             assert '<code>%s</code>' % html.escape(fragment, False) in page, \
                 (method, fragment)
+
+
+def test_openrpc_document_needs_xml_rpc(server):
+    assert server.get('/rpc/openrpc.json')[0] == 403
+    assert server.get('/login/rpc/openrpc.json', 'norpc')[0] == 403
+    assert fault_of(server.client('jsonrpc', 'norpc'),
+                    'rpc.discover').code == 403
 
 
 def test_listing_needs_xml_rpc(server):

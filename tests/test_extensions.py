@@ -15,6 +15,8 @@ import pytest
 from clients import http_request, unique
 from conftest import serving
 
+from tracrpc.api import API_VERSION
+
 hessian_client = pytest.importorskip('pyhessian.client')
 hessian_protocol = pytest.importorskip('pyhessian.protocol')
 pytest.importorskip('tracrpcext')
@@ -52,7 +54,7 @@ def hessian_fault(proxy, method, *args):
 
 def test_hessian_version(ext_server):
     assert list(call(hessian(ext_server), 'system.getAPIVersion')) == \
-        [1, 2, 0]
+        API_VERSION
 
 
 def test_hessian_ticket_create_and_get_with_dates(ext_server):
@@ -105,7 +107,7 @@ def test_hessian_multicall_has_the_original_shape(ext_server):
         {'methodName': 'system.getAPIVersion', 'params': []},
         {'methodName': 'ticket.nosuch', 'params': []},
         {'methodName': 'wiki.getPage', 'params': ['WikiStart']}])
-    assert [list(value) for value in outcomes[0]] == [[1, 2, 0]]
+    assert [list(value) for value in outcomes[0]] == [API_VERSION]
     assert type(outcomes[1]).__name__ == 'NoSuchMethodException'
     assert 'ticket.nosuch' in outcomes[1].message
     assert 'Welcome to Trac' in outcomes[2][0]
@@ -138,7 +140,7 @@ def amf_client(server, user='user'):
 @needs_amf
 def test_amf_version(ext_server):
     assert amf_client(ext_server).getService('system').getAPIVersion() == \
-        [1, 2, 0]
+        API_VERSION
 
 
 @needs_amf
@@ -194,7 +196,7 @@ def test_amf_messages_of_one_request_are_a_multicall(ext_server):
     signature = system.methodSignature('system.getAPIVersion')
     response = client.execute()
     assert response[version.id].status == remoting.STATUS_OK
-    assert response[version.id].body == [1, 2, 0]
+    assert response[version.id].body == API_VERSION
     assert response[missing.id].status == remoting.STATUS_ERROR
     assert response[signature.id].body == ['array']
 

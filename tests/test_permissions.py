@@ -87,6 +87,7 @@ def rows():
         ('system.methodSignature', 'XML_RPC', [],
          lambda fx: ('ticket.get',), None),
         ('system.multicall', 'XML_RPC', [], lambda fx: ([],), None),
+        ('rpc.discover', 'XML_RPC', [], none, None),
         ('ticket.query', None, ['TICKET_VIEW'],
          lambda fx: ('id=%d' % fx.ticket,), 'filtered'),
         ('ticket.getRecentChanges', None, ['TICKET_VIEW'],

@@ -1,6 +1,7 @@
 """The public API, frozen: every method's name, signatures, argument
 names (JSON-RPC named parameters are the Python parameter names, so a
-rename breaks clients) and permission against `tests/public_api.txt`.
+rename breaks clients), permission and read-only declaration against
+`tests/public_api.txt`.
 
 A deliberate change: run with TRACRPC_WRITE_API=1 to rewrite the file,
 and say in CHANGES.rst what changed for clients."""
@@ -19,7 +20,8 @@ def current_api():
     env = EnvironmentStub(enable=['tracrpc.*'])
     lines = []
     for name, method in sorted(XMLRPCSystem(env).methods.items()):
-        lines.extend('%s  [%s]' % (line, method.permission_label)
+        lines.extend('%s  [%s%s]' % (line, method.permission_label,
+                                     '; read-only' if method.readonly else '')
                      for line in method.signature.splitlines())
     return '\n'.join(lines) + '\n'
 

@@ -22,16 +22,16 @@ from trac.resource import ResourceNotFound
 from tracrpc.util import cleandoc_, exception_to_unicode, to_unicode
 
 __all__ = ['IRPCProtocol', 'IXMLRPCHandler', 'AbstractRPCHandler',
-           'expose_rpc', 'batched_by', 'checked_per', 'Method',
-           'XMLRPCSystem', 'Binary', 'RPCError', 'MethodNotFound',
+           'expose_rpc', 'exposed_methods', 'batched_by', 'checked_per',
+           'Method', 'XMLRPCSystem', 'Binary', 'RPCError', 'MethodNotFound',
            'ProtocolException', 'InvalidRequest', 'InvalidParams',
-           'ServiceException', 'ConflictError', 'CallOutcome', 'UndecodedCall',
-           'MulticallResult', 'error_code_and_message', 'API_VERSION',
-           'DATABASE_BUSY']
+           'ServiceException', 'ConflictError', 'CallOutcome',
+           'UndecodedCall', 'MulticallResult', 'error_code_and_message',
+           'API_VERSION', 'DATABASE_BUSY']
 
 #: `system.getAPIVersion()`: epoch 1, major 2 (compatible with the 1.2
 #: line); the minor number grows with every addition to the API.
-API_VERSION = [1, 2, 0]
+API_VERSION = [1, 2, 1]
 
 
 class Binary(xmlrpc.client.Binary):
@@ -94,6 +94,9 @@ class ConflictError(ServiceException):
     Read it again and retry."""
     code = 409
 
+
+#: what the help of a method that changes nothing says about it
+READ_ONLY_NOTE = 'Read-only: changes nothing; also callable with HTTP GET.'
 
 #: code of a call refused because the database was busy (locked,
 #: deadlocked): retrying the call is the remedy
@@ -210,20 +213,26 @@ class IXMLRPCHandler(Interface):
         """
 
 
-def expose_rpc(permission, return_type, *arg_types):
+def expose_rpc(permission, return_type, *arg_types, readonly=False):
     """Decorator exposing a method of an `AbstractRPCHandler`.
 
     Stack it once per signature, e.g. once for `get(name)` and once for
     `get(name, version)`::
 
-        @expose_rpc('WIKI_VIEW', str, str)
+        @expose_rpc('WIKI_VIEW', str, str, readonly=True)
         @expose_rpc('WIKI_VIEW', str, str, int)
         def getPage(self, req, pagename, version=None): ...
+
+    `readonly=True` (on any of them) declares that the method changes
+    nothing: it may then be called over HTTP GET. A method that does not
+    say so counts as changing data.
     """
     def decorate(func):
         signatures = func.__dict__.setdefault('_rpc_signatures', [])
         signatures.insert(0, (return_type,) + tuple(arg_types))
         func._rpc_permission = permission
+        if readonly:
+            func._rpc_readonly = True
         return func
     return decorate
 
@@ -287,11 +296,17 @@ class AbstractRPCHandler(Component):
         raise NotImplementedError
 
     def xmlrpc_methods(self):
-        for name, member in inspect.getmembers(type(self)):
-            signatures = getattr(member, '_rpc_signatures', None)
-            if signatures:
-                yield (member._rpc_permission, signatures,
-                       getattr(self, name), name)
+        return exposed_methods(self)
+
+
+def exposed_methods(provider):
+    """The `xmlrpc_methods()` of a provider whose methods carry
+    `@expose_rpc`."""
+    for name, member in inspect.getmembers(type(provider)):
+        signatures = getattr(member, '_rpc_signatures', None)
+        if signatures:
+            yield (member._rpc_permission, signatures,
+                   getattr(provider, name), name)
 
 
 # -- Methods --------------------------------------------------------------
@@ -354,6 +369,11 @@ def _coerce(value, type_):
     return value
 
 
+#: what one resource of a realm is called, where the realm's name is
+#: not the word
+_REALM_NOUNS = {'wiki': 'wiki page'}
+
+
 class Method(object):
     """An exposed method: its name, permission, signatures and help.
 
@@ -373,6 +393,8 @@ class Method(object):
         self.callable = callable_
         #: `(realm, actions)` from `checked_per`, or `None`
         self.checked_per = getattr(callable_, '_rpc_checked_per', None)
+        #: declared to change nothing (`expose_rpc(..., readonly=True)`)
+        self.readonly = getattr(callable_, '_rpc_readonly', False)
         self.batch = self._batch_form(provider, callable_)
         self.description = cleandoc_(callable_.__doc__)
         params = list(inspect.signature(callable_).parameters.values())[1:]
@@ -411,7 +433,8 @@ class Method(object):
             return self.permission
         if self.checked_per:
             realm, actions = self.checked_per
-            return '%s, checked per %s' % (' or '.join(actions), realm)
+            return '%s, checked per %s' % (' or '.join(actions),
+                                           _REALM_NOUNS.get(realm, realm))
         return 'By resource'
 
     def may_be_listed(self, perm):
@@ -615,14 +638,21 @@ class XMLRPCSystem(Component):
         return [method for name, method in sorted(self.methods.items())
                 if method.may_be_listed(req.perm)]
 
-    def call(self, req, name, params):
+    def call(self, req, name, params, readonly=None):
         """Call method `name` with `params` (a list or a dict) for `req`.
+        With `readonly` (how the call came, e.g. `'with HTTP GET'`), only
+        a method declared to change nothing may be called.
 
         :raise MethodNotFound: for an unknown method
         :raise PermissionError: when the method's permission is missing
+        :raise RPCError: (403) for a method that changes data, `readonly`
         :raise InvalidParams: when `params` fit no signature
         """
-        return self._permitted_method(req, name).invoke(req, params)
+        method = self._permitted_method(req, name)
+        if readonly and not method.readonly:
+            raise RPCError('%s changes data, so it cannot be called %s.'
+                           % (name, readonly), code=403)
+        return method.invoke(req, params)
 
     def _permitted_method(self, req, name):
         method = self.get_method(name)
@@ -636,12 +666,9 @@ class XMLRPCSystem(Component):
         return 'system'
 
     def xmlrpc_methods(self):
-        yield ('XML_RPC', ((list, list),), self.multicall)
-        yield ('XML_RPC', ((list,),), self.listMethods)
-        yield ('XML_RPC', ((str, str),), self.methodHelp)
-        yield ('XML_RPC', ((list, str),), self.methodSignature)
-        yield ('XML_RPC', ((list,),), self.getAPIVersion)
+        return exposed_methods(self)
 
+    @expose_rpc('XML_RPC', list, list)
     def multicall(self, req, signatures):
         """Make several calls in one request.
 
@@ -711,22 +738,30 @@ class XMLRPCSystem(Component):
         log_rpc_error(self.log, e)
         return CallOutcome(signature, None, e)
 
+    @expose_rpc('XML_RPC', list, readonly=True)
     def listMethods(self, req):
         """Return the names of all methods you may call."""
         return [method.name for method in self.all_methods(req)]
 
+    @expose_rpc('XML_RPC', str, str, readonly=True)
     def methodHelp(self, req, method):
         """Return the help of a method: its signature lines, a blank line,
-        then its description."""
+        then its description; last, for a method that changes nothing, a
+        line saying so (such methods can also be called with GET)."""
         method = self.get_method(method)
-        return '%s\n\n%s' % (method.signature, method.description)
+        help = '%s\n\n%s' % (method.signature, method.description)
+        if method.readonly:
+            help += '\n\n' + READ_ONLY_NOTE
+        return help
 
+    @expose_rpc('XML_RPC', list, str, readonly=True)
     def methodSignature(self, req, method):
         """Return the signatures of a method, each a string of type names
         separated by commas, the return type first (e.g.
         `"array,int"` for `ticket.get`)."""
         return self.get_method(method).xmlrpc_signatures()
 
+    @expose_rpc('XML_RPC', list, readonly=True)
     def getAPIVersion(self, req):
         """Return the API version as `[epoch, major, minor]`.
 

@@ -62,7 +62,7 @@ class TicketRPC(AbstractRPCHandler):
 
     # Reading
 
-    @expose_rpc(None, list)
+    @expose_rpc(None, list, readonly=True)
     @expose_rpc(None, list, str)
     @checked_per('ticket', 'TICKET_VIEW')
     def query(self, req, qstr='status!=closed'):
@@ -77,7 +77,7 @@ class TicketRPC(AbstractRPCHandler):
         return [row['id'] for row in query.execute(req)
                 if 'TICKET_VIEW' in req.perm('ticket', row['id'])]
 
-    @expose_rpc(None, list, datetime)
+    @expose_rpc(None, list, datetime, readonly=True)
     @checked_per('ticket', 'TICKET_VIEW')
     def getRecentChanges(self, req, since):
         """Return the ids of the tickets changed since the given date-time
@@ -87,7 +87,7 @@ class TicketRPC(AbstractRPCHandler):
                     (to_utimestamp(since),))
                 if 'TICKET_VIEW' in req.perm('ticket', tid)]
 
-    @expose_rpc(None, list, int)
+    @expose_rpc(None, list, int, readonly=True)
     @batched_by('_get_many')
     @checked_per('ticket', 'TICKET_VIEW')
     def get(self, req, id):
@@ -139,7 +139,7 @@ class TicketRPC(AbstractRPCHandler):
             reader = req._tracrpc_reader = TicketReader(self.env)
         return reader
 
-    @expose_rpc(None, list, int)
+    @expose_rpc(None, list, int, readonly=True)
     @checked_per('ticket', 'TICKET_VIEW')
     def getActions(self, req, id):
         """Return the workflow actions you may perform on a ticket, as
@@ -153,7 +153,7 @@ class TicketRPC(AbstractRPCHandler):
                 for action in TicketSystem(self.env)
                               .get_available_actions(req, ticket)]
 
-    @expose_rpc(None, list, int)
+    @expose_rpc(None, list, int, readonly=True)
     @checked_per('ticket', 'TICKET_VIEW')
     def getAvailableActions(self, req, id):
         """Deprecated: use `ticket.getActions`. Return the names of the
@@ -161,7 +161,7 @@ class TicketRPC(AbstractRPCHandler):
         ticket = self._ticket(req, id)
         return TicketSystem(self.env).get_available_actions(req, ticket)
 
-    @expose_rpc(None, list, int)
+    @expose_rpc(None, list, int, readonly=True)
     @expose_rpc(None, list, int, datetime)
     @expose_rpc(None, list, int, int)
     @checked_per('ticket', 'TICKET_VIEW')
@@ -192,7 +192,7 @@ class TicketRPC(AbstractRPCHandler):
                        if when <= change[0] < until]
         return [list(change) for change in changes]
 
-    @expose_rpc('TICKET_VIEW', list)
+    @expose_rpc('TICKET_VIEW', list, readonly=True)
     def getTicketFields(self, req):
         """Return the ticket fields, custom ones included, as dicts with
         `name`, `type`, `label` and, where they apply, `options`,
@@ -307,7 +307,7 @@ class TicketRPC(AbstractRPCHandler):
 
     # Attachments
 
-    @expose_rpc(None, list, int)
+    @expose_rpc(None, list, int, readonly=True)
     @checked_per('ticket', 'TICKET_VIEW')
     def listAttachments(self, req, ticket):
         """Return the attachments of a ticket as
@@ -317,7 +317,7 @@ class TicketRPC(AbstractRPCHandler):
             return [attachments.attachment_info(attachment) for attachment
                     in attachments.list_attachments(self.env, req, parent)]
 
-    @expose_rpc(None, Binary, int, str)
+    @expose_rpc(None, Binary, int, str, readonly=True)
     @checked_per('ticket', 'TICKET_VIEW')
     def getAttachment(self, req, ticket, filename):
         """Return the content of a ticket attachment."""
@@ -626,7 +626,7 @@ class _EntryRPC(AbstractRPCHandler):
             yield (permission, signatures,
                    _documented(method, method.__doc__ % self.words), name)
 
-    @expose_rpc('TICKET_VIEW', list)
+    @expose_rpc('TICKET_VIEW', list, readonly=True)
     def getAll(self, req):
         """Return the names of all %(entries)s, in their order."""
         return [entry.name for entry in self.model_class.select(self.env)
@@ -662,7 +662,7 @@ class _ModelRPC(_EntryRPC):
     abstract = True
     fields = {}
 
-    @expose_rpc('TICKET_VIEW', dict, str)
+    @expose_rpc('TICKET_VIEW', dict, str, readonly=True)
     def get(self, req, name):
         """Return the %(entry)s `name` as a struct %(struct)s."""
         entry = self._entry(req, name)
@@ -756,7 +756,7 @@ class _EnumRPC(_EntryRPC):
 
     abstract = True
 
-    @expose_rpc('TICKET_VIEW', str, str)
+    @expose_rpc('TICKET_VIEW', str, str, readonly=True)
     def get(self, req, name):
         """Return the position of the %(entry)s `name` (its `value`, a
         string of digits)."""
@@ -817,12 +817,12 @@ class StatusRPC(AbstractRPCHandler):
     def xmlrpc_namespace(self):
         return 'ticket.status'
 
-    @expose_rpc('TICKET_VIEW', list)
+    @expose_rpc('TICKET_VIEW', list, readonly=True)
     def getAll(self, req):
         """Return every status the workflow knows."""
         return sorted(TicketSystem(self.env).get_all_status())
 
-    @expose_rpc('TICKET_VIEW', int, str)
+    @expose_rpc('TICKET_VIEW', int, str, readonly=True)
     def get(self, req, name):
         """Deprecated no-op (statuses come from the workflow). Returns 0."""
         return 0

@@ -159,7 +159,8 @@ def send_body(req, body, content_type, status=200):
     req.send_response(status)
     req.send_header('Content-Type', content_type + ';charset=utf-8')
     req.send_header('Content-Length', length)
-    req.send_header('Cache-Control', 'no-cache')
+    # answers are per user and per moment: no cache may keep them
+    req.send_header('Cache-Control', 'no-store')
     req.end_headers()
     if req.method != 'HEAD':
         # One write per chunk: Request.write joins what it gets in one

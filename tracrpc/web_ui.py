@@ -1,9 +1,10 @@
 """HTTP: routing RPC requests to a protocol, and the browsable listing."""
 
 import importlib.resources
+import json
 import re
 
-from trac.config import IntOption
+from trac.config import IntOption, ListOption
 from trac.core import Component, ExtensionPoint, implements
 from trac.perm import PermissionError
 from trac.util.html import tag
@@ -17,7 +18,8 @@ from tracrpc.api import API_VERSION, IRPCProtocol, RPCError, \
 from tracrpc.util import cleandoc_, exception_to_unicode, \
                          request_content_type, send_body
 
-_PATH_RE = re.compile(r'/(?:login/)?([^/]+)/?$')
+_PATH_RE = re.compile(r'/(?:login/)?([^/]+)(/openrpc\.json)?/?$')
+_JSON = 'application/json'
 
 
 def _anonymous_at_login(req):
@@ -25,6 +27,20 @@ def _anonymous_at_login(req):
     does not protect it."""
     return req.path_info.startswith('/login/') and \
         req.authname == 'anonymous'
+
+
+def _cookie_session(req):
+    """The user is known from a login cookie, not from credentials the
+    request itself carries."""
+    return req.authname != 'anonymous' and not req.remote_user
+
+
+def _json_or_text(text):
+    """A query-string value: the JSON it holds, or the text itself."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
 
 
 class _BodyReader(object):
@@ -57,6 +73,13 @@ class RPCWeb(Component):
         above `[attachment] max_size`, as attachments travel in the body
         (base64 makes them a third larger).""")
 
+    cors_origins = ListOption('rpc', 'cors_origins', '',
+        doc="""Origins (e.g. `https://app.example.org`) whose web pages
+        may call the API from a browser (CORS): their requests get the
+        `Access-Control-Allow-*` headers, with credentials, and their
+        preflight requests are answered. Empty (the default): no other
+        origin may.""")
+
     def __init__(self):
         self._route_table = None
 
@@ -67,13 +90,23 @@ class RPCWeb(Component):
         return bool(match) and match.group(1) in self._routes()
 
     def process_request(self, req):
-        path_item = _PATH_RE.match(req.path_info).group(1)
+        path_item, document = _PATH_RE.match(req.path_info).groups()
+        allowed_origin = self._allow_origin(req)
+        if req.method == 'OPTIONS':
+            return self._preflight(req, allowed_origin)
+        if req.method in ('GET', 'HEAD'):
+            if document:
+                return self._send_document(req)
+            if 'method' in req.args:
+                return self._process_get_call(req)
+            return self._render_listing(req)
         content_type = request_content_type(req)
         for protocol, matched in self._routes()[path_item]:
             if content_type.startswith(matched):
-                return self._process_rpc(req, protocol, matched)
-        if req.method in ('GET', 'HEAD'):
-            return self._render_listing(req)
+                body, refusal = self._read_body(req)
+                if refusal:
+                    return self._send_plain(req, *refusal)
+                return self._process_rpc(req, protocol, matched, body)
         return self._send_plain(req, 415, "No protocol matching Content-Type "
                                           "'%s' at path '%s'."
                                 % (content_type, req.path_info))
@@ -110,26 +143,21 @@ class RPCWeb(Component):
             self._route_table = routes
         return self._route_table
 
-    def _process_rpc(self, req, protocol, content_type):
-        """Parse, check, call and answer; every failure becomes the
-        protocol's error response. Like every `_send...`, it ends the
+    def _process_rpc(self, req, protocol, content_type, body, via_get=False):
+        """Parse `body`, check, call and answer; every failure becomes
+        the protocol's error response. Like every `_send...`, it ends the
         request (`RequestDone`)."""
-        refusal = self._buffer_body(req)
-        if refusal:
-            return self._send_plain(req, *refusal)
+        req.environ['wsgi.input'] = _BodyReader(body)
         # Protocols written for TracXMLRPC 1.1 read `req.rpc` in their
         # error path, parse errors included.
         req.rpc = {'mimetype': content_type}
         try:
             req.rpc = protocol.parse_rpc_request(req, content_type)
             req.rpc['mimetype'] = content_type
-            if _anonymous_at_login(req):
-                raise RPCError('Authentication information not available. '
-                               'Configure HTTP authentication for the '
-                               '/login URLs.', code=403)
-            req.perm.require('XML_RPC')
-            result = XMLRPCSystem(self.env).call(req, req.rpc.get('method'),
-                                                 req.rpc.get('params'))
+            self._check_caller(req, via_get)
+            result = XMLRPCSystem(self.env).call(
+                req, req.rpc.get('method'), req.rpc.get('params'),
+                readonly='with HTTP GET' if via_get else None)
             return protocol.send_rpc_result(req, result)
         except RequestDone:
             raise
@@ -152,28 +180,95 @@ class RPCWeb(Component):
                                           'could not encode the error '
                                           'response.' % protocol.rpc_info()[0])
 
-    def _buffer_body(self, req):
+    def _check_caller(self, req, via_get):
+        if _anonymous_at_login(req):
+            raise RPCError('Authentication information not available. '
+                           'Configure HTTP authentication for the /login '
+                           'URLs.', code=403)
+        if via_get and _cookie_session(req):
+            # as Bugzilla's WebService: a page elsewhere cannot make the
+            # browser call the API in the user's name (CSRF)
+            raise RPCError('Calls with HTTP GET do not use the login '
+                           'cookie: send HTTP Basic credentials to '
+                           '/login/rpc, or use POST.', code=403)
+        req.perm.require('XML_RPC')
+
+    def _read_body(self, req):
         """Read the whole body before any protocol sees it, so that they
-        read it from memory. Return `None`, or the `(status, message)`
-        refusing a missing, invalid or too large Content-Length or a body
-        shorter than announced."""
+        read it from memory. Return `(body, None)`, or `(None, (status,
+        message))` refusing a missing, invalid or too large
+        Content-Length or a body shorter than announced."""
         length = req.get_header('Content-Length')
         if length is None:
-            return 411, 'A Content-Length header is required.'
+            return None, (411, 'A Content-Length header is required.')
         if not length.isdigit():
-            return 400, 'Invalid Content-Length header.'
+            return None, (400, 'Invalid Content-Length header.')
         length = int(length)
         if length > self.max_body_size:
-            return 413, 'The request body exceeds the limit of %d bytes.' \
-                % self.max_body_size
+            return None, (413, 'The request body exceeds the limit of %d '
+                               'bytes.' % self.max_body_size)
         try:
             body = req.environ['wsgi.input'].read(length)
         except OSError:  # a timeout or a disconnect: the client is gone
-            return 408, 'Timed out reading the request body.'
+            return None, (408, 'Timed out reading the request body.')
         if len(body) != length:
-            return 400, 'The request body is shorter than its Content-Length.'
-        req.environ['wsgi.input'] = _BodyReader(body)
+            return None, (400, 'The request body is shorter than its '
+                               'Content-Length.')
+        return body, None
+
+    def _process_get_call(self, req):
+        """A JSON-RPC call in the query string (`method`, `params` as
+        JSON, optional `id`, as Bugzilla's WebService takes them), for
+        methods that change nothing; answered in JSON-RPC."""
+        protocol = self._json_protocol()
+        if protocol is None:
+            return self._send_plain(req, 404, 'JSON-RPC is not enabled.')
+        call = {'method': req.args.get('method')}
+        if 'id' in req.args:
+            call['id'] = _json_or_text(req.args.get('id'))
+        params = req.args.get('params')
+        if params:
+            call['params'] = _json_or_text(params)
+        body = json.dumps(call).encode('utf-8')
+        return self._process_rpc(req, protocol, _JSON, body, via_get=True)
+
+    def _json_protocol(self):
+        for protocol, content_type in self._routes().get('rpc', ()):
+            if content_type == _JSON:
+                return protocol
         return None
+
+    def _allow_origin(self, req):
+        """The request's `Origin` when `[rpc] cors_origins` lists it, and
+        the CORS headers on whatever is answered; else `None`."""
+        origin = req.get_header('Origin')
+        if not origin or origin not in self.cors_origins:
+            return None
+        req.send_header('Access-Control-Allow-Origin', origin)
+        req.send_header('Access-Control-Allow-Credentials', 'true')
+        req.send_header('Vary', 'Origin')
+        return origin
+
+    def _preflight(self, req, allowed_origin):
+        """The answer to a CORS preflight (`OPTIONS`)."""
+        if not allowed_origin:
+            return self._send_plain(req, 403, 'Cross-origin calls are not '
+                                              'allowed from this origin '
+                                              '([rpc] cors_origins).')
+        req.send_header('Access-Control-Allow-Methods', 'GET, POST')
+        req.send_header('Access-Control-Allow-Headers',
+                        'Authorization, Content-Type')
+        req.send_header('Access-Control-Max-Age', '600')
+        return send_body(req, b'', 'text/plain', 204)
+
+    def _send_document(self, req):
+        """`rpc.discover`'s OpenRPC document, as a plain JSON file (it
+        changes nothing and other origins cannot read it: the login
+        cookie serves too)."""
+        if _anonymous_at_login(req) or 'XML_RPC' not in req.perm:
+            raise PermissionError(msg=self._listing_refusal(req))
+        document = XMLRPCSystem(self.env).call(req, 'rpc.discover', [])
+        return send_body(req, json.dumps(document).encode('utf-8'), _JSON)
 
     def _send_plain(self, req, status, message):
         # The body may be unread: the connection cannot be reused.
@@ -235,7 +330,8 @@ class RPCWeb(Component):
         return {'name': method.name,
                 'signature': method.signature.splitlines(),
                 'help': self._wiki(context, method.description),
-                'permission': method.permission_label}
+                'permission': method.permission_label,
+                'readonly': method.readonly}
 
     def _wiki(self, context, text):
         return format_to_html(self.env, context, cleandoc_(text))

@@ -35,7 +35,7 @@ class WikiRPC(AbstractRPCHandler):
 
     # Reading
 
-    @expose_rpc('WIKI_VIEW', list, datetime)
+    @expose_rpc('WIKI_VIEW', list, datetime, readonly=True)
     def getRecentChanges(self, req, since):
         """Return the page info (see `wiki.getPageInfo`) of every page
         changed since the given date-time (UTC), latest version each;
@@ -48,25 +48,25 @@ class WikiRPC(AbstractRPCHandler):
                 for name, version in rows
                 if 'WIKI_VIEW' in req.perm('wiki', name, version)]
 
-    @expose_rpc('WIKI_VIEW', int)
+    @expose_rpc('WIKI_VIEW', int, readonly=True)
     def getRPCVersionSupported(self, req):
         """Return 2: the WikiRPC API version this namespace implements."""
         return 2
 
-    @expose_rpc(None, str, str)
+    @expose_rpc(None, str, str, readonly=True)
     @expose_rpc(None, str, str, int)
     @checked_per('wiki', 'WIKI_VIEW')
     def getPage(self, req, pagename, version=None):
         """Return the wiki text of a page (latest version, or `version`)."""
         return self._page(req, pagename, version).text
 
-    @expose_rpc(None, str, str, int)
+    @expose_rpc(None, str, str, int, readonly=True)
     @checked_per('wiki', 'WIKI_VIEW')
     def getPageVersion(self, req, pagename, version):
         """Return the wiki text of a version of a page."""
         return self.getPage(req, pagename, version)
 
-    @expose_rpc(None, str, str)
+    @expose_rpc(None, str, str, readonly=True)
     @expose_rpc(None, str, str, int)
     @checked_per('wiki', 'WIKI_VIEW')
     def getPageHTML(self, req, pagename, version=None):
@@ -75,19 +75,19 @@ class WikiRPC(AbstractRPCHandler):
         page = self._page(req, pagename, version)
         return '<html><body>%s</body></html>' % self._render(req, page)
 
-    @expose_rpc(None, str, str, int)
+    @expose_rpc(None, str, str, int, readonly=True)
     @checked_per('wiki', 'WIKI_VIEW')
     def getPageHTMLVersion(self, req, pagename, version):
         """Return a version of a page rendered to HTML."""
         return self.getPageHTML(req, pagename, version)
 
-    @expose_rpc('WIKI_VIEW', list)
+    @expose_rpc('WIKI_VIEW', list, readonly=True)
     def getAllPages(self, req):
         """Return the names of all pages you may see."""
         return sorted(name for name in WikiSystem(self.env).get_pages()
                       if 'WIKI_VIEW' in req.perm('wiki', name))
 
-    @expose_rpc(None, dict, str)
+    @expose_rpc(None, dict, str, readonly=True)
     @expose_rpc(None, dict, str, int)
     @checked_per('wiki', 'WIKI_VIEW')
     def getPageInfo(self, req, pagename, version=None):
@@ -95,13 +95,13 @@ class WikiRPC(AbstractRPCHandler):
         page (latest version, or `version`)."""
         return self._page_info(self._page(req, pagename, version))
 
-    @expose_rpc(None, dict, str, int)
+    @expose_rpc(None, dict, str, int, readonly=True)
     @checked_per('wiki', 'WIKI_VIEW')
     def getPageInfoVersion(self, req, pagename, version):
         """Return the page info of a version of a page."""
         return self.getPageInfo(req, pagename, version)
 
-    @expose_rpc(None, list, str)
+    @expose_rpc(None, list, str, readonly=True)
     @checked_per('wiki', 'WIKI_VIEW')
     def listLinks(self, req, pagename):
         """Return the links going out of a page, as structs
@@ -110,7 +110,7 @@ class WikiRPC(AbstractRPCHandler):
         page = self._page(req, pagename, None)
         return _links(self._render(req, page), req.abs_href.wiki())
 
-    @expose_rpc('WIKI_VIEW', str, str)
+    @expose_rpc('WIKI_VIEW', str, str, readonly=True)
     def wikiToHtml(self, req, text):
         """Render wiki text to HTML (no `<html>` wrapper)."""
         context = web_context(req, absurls=True)
@@ -175,7 +175,7 @@ class WikiRPC(AbstractRPCHandler):
 
     # Attachments
 
-    @expose_rpc(None, list, str)
+    @expose_rpc(None, list, str, readonly=True)
     @checked_per('wiki', 'WIKI_VIEW')
     def listAttachments(self, req, pagename):
         """Return the attachments of a page as `["Page/file", ...]`."""
@@ -183,7 +183,7 @@ class WikiRPC(AbstractRPCHandler):
         return ['%s/%s' % (pagename, attachment.filename) for attachment
                 in attachments.list_attachments(self.env, req, parent)]
 
-    @expose_rpc(None, Binary, str)
+    @expose_rpc(None, Binary, str, readonly=True)
     @checked_per('wiki', 'WIKI_VIEW')
     def getAttachment(self, req, path):
         """Return the content of attachment `"Page/file"`."""
