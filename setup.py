@@ -22,7 +22,7 @@ setup(
     },
     keywords='trac plugin xmlrpc jsonrpc rpc',
     packages=['tracrpc'],
-    package_data={'tracrpc': ['templates/*.html']},
+    package_data={'tracrpc': ['templates/*.html', 'htdocs/*.js']},
     python_requires='>=3.9',
     install_requires=['Trac>=1.6,<1.7', 'setuptools<81'],
     extras_require={
@@ -31,6 +31,8 @@ setup(
                  'gunicorn', 'psycopg2-binary', 'PyMySQL',
                  # validating rpc.discover against the OpenRPC meta-schema
                  'jsonschema>=4.18',
+                 # the API page's console in headless Chromium
+                 'selenium',
                  # third-party protocols and their real clients
                  'TracRpcProtocols==2.0.1', 'python-hessian', 'Py3AMF'],
     },

@@ -27,6 +27,15 @@ from databases import BACKENDS, UNCONFIGURED, Database, \
 SOCKET_TIMEOUT = 1
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test (`item.report_call`), for
+    fixtures that act on a failure (the browser's screenshot)."""
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, 'report_' + report.when, report)
+
+
 def pytest_terminal_summary(terminalreporter):
     """One line per database backend that did not run for lack of a
     DSN (instead of one per test)."""

@@ -266,7 +266,7 @@ def page_methods(server, user):
     status, headers, body = server.get('/login/rpc', user)
     assert status == 200
     return {method for method in re.findall(
-        r'<div class="rpc-method" id="([^"]+)">', body.decode('utf-8'))
+        r'<div class="rpc-method" id="([^"]+)"', body.decode('utf-8'))
         if not method.startswith(PLUGIN_NAMESPACES)}
 
 

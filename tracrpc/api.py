@@ -449,6 +449,23 @@ class Method(object):
             return any(action in realm_perm for action in actions)
         return True
 
+    def parameters(self):
+        """The parameters over all signatures, by position: `(name,
+        types, required)`; `types` are the types the signatures accept
+        there, `required` when every signature has the position."""
+        arities = [len(signature) - 1 for signature in self.signatures]
+        parameters = []
+        for index in range(max(arities)):
+            types = []
+            for signature in self.signatures:
+                if len(signature) > index + 1 and \
+                        signature[index + 1] not in types:
+                    types.append(signature[index + 1])
+            name = self.arg_names[index] if index < len(self.arg_names) \
+                else 'arg%d' % index
+            parameters.append((name, types, index < min(arities)))
+        return parameters
+
     def xmlrpc_signatures(self):
         """The signatures as type names, `'return,arg1,...'` each."""
         return [','.join(_type_name(type_) for type_ in signature)

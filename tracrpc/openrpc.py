@@ -127,6 +127,10 @@ SCHEMAS = {
 }
 
 
+for _name, _schema in SCHEMAS.items():  # typed clients name types by title
+    _schema['title'] = _name
+
+
 def _array_of(name):
     return {'type': 'array', 'items': _ref(name)}
 
@@ -173,7 +177,7 @@ _CONFLICTS = {'ticket.update', 'wiki.putPage'}
 
 _TYPE_SCHEMAS = {int: _INTEGER, bool: {'type': 'boolean'}, str: _STRING,
                  float: {'type': 'number'}, datetime: _ref('DateTime'),
-                 Binary: _ref('Binary'), list: {'type': 'array'},
+                 Binary: _ref('Binary'), list: {'type': 'array', 'items': {}},
                  dict: {'type': 'object'}, None: {'type': 'null'}}
 
 _FIRST_SENTENCE = re.compile(r'(.+?[.!?])(\s|$)', re.DOTALL)
@@ -193,19 +197,9 @@ def _union(types):
 
 
 def _params(method):
-    """The content descriptors of a method's parameters: a name and a
-    schema per position, required when every signature has it."""
-    arities = [len(signature) - 1 for signature in method.signatures]
-    params = []
-    for index in range(max(arities)):
-        names = method.arg_names
-        params.append({
-            'name': names[index] if index < len(names) else 'arg%d' % index,
-            'required': index < min(arities),
-            'schema': _union(signature[index + 1]
-                             for signature in method.signatures
-                             if len(signature) > index + 1)})
-    return params
+    """The content descriptors of a method's parameters."""
+    return [{'name': name, 'required': required, 'schema': _union(types)}
+            for name, types, required in method.parameters()]
 
 
 def _errors(method):

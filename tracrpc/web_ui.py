@@ -10,11 +10,12 @@ from trac.perm import PermissionError
 from trac.util.html import tag
 from trac.web.api import IRequestHandler, RequestDone
 from trac.web.chrome import INavigationContributor, ITemplateProvider, \
-                            add_stylesheet, web_context
+                            add_script, add_stylesheet, web_context
 from trac.wiki.formatter import format_to_html
 
-from tracrpc.api import API_VERSION, IRPCProtocol, RPCError, \
+from tracrpc.api import API_VERSION, RPC_TYPES, IRPCProtocol, RPCError, \
                         XMLRPCSystem, log_rpc_error
+from tracrpc.examples import call_examples
 from tracrpc.util import cleandoc_, exception_to_unicode, \
                          request_content_type, send_body
 
@@ -33,6 +34,16 @@ def _cookie_session(req):
     """The user is known from a login cookie, not from credentials the
     request itself carries."""
     return req.authname != 'anonymous' and not req.remote_user
+
+
+def _console_form(method):
+    """What the API page's console builds a method's form from: the
+    parameters (name, type name of the first type accepted, required)
+    and whether the method changes nothing."""
+    return {'name': method.name, 'readonly': method.readonly,
+            'params': [{'name': name, 'type': RPC_TYPES.get(types[0], ''),
+                        'required': required}
+                       for name, types, required in method.parameters()]}
 
 
 def _json_or_text(text):
@@ -123,7 +134,8 @@ class RPCWeb(Component):
     # ITemplateProvider
 
     def get_htdocs_dirs(self):
-        return []
+        return [('tracrpc', str(importlib.resources.files('tracrpc') /
+                                'htdocs'))]
 
     def get_templates_dirs(self):
         return [str(importlib.resources.files('tracrpc') / 'templates')]
@@ -281,8 +293,10 @@ class RPCWeb(Component):
         context = web_context(req)
         data = {'rpc_version': '.'.join(map(str, API_VERSION)),
                 'protocols': self._protocol_docs(req, context),
-                'namespaces': self._namespaces(req, context)}
+                'namespaces': self._namespaces(req, context),
+                'login_url': req.abs_href.login('rpc')}
         add_stylesheet(req, 'common/css/wiki.css')
+        add_script(req, 'tracrpc/rpc-console.js')
         return 'rpc.html', data, {}
 
     def _listing_refusal(self, req):
@@ -322,16 +336,18 @@ class RPCWeb(Component):
         return [{'name': name,
                  'description': self._wiki(context,
                                            type(methods[0].provider).__doc__),
-                 'methods': [self._method_docs(context, method)
+                 'methods': [self._method_docs(req, context, method)
                              for method in methods]}
                 for name, methods in sorted(grouped.items())]
 
-    def _method_docs(self, context, method):
+    def _method_docs(self, req, context, method):
         return {'name': method.name,
                 'signature': method.signature.splitlines(),
                 'help': self._wiki(context, method.description),
                 'permission': method.permission_label,
-                'readonly': method.readonly}
+                'readonly': method.readonly,
+                'form': json.dumps(_console_form(method)),
+                'examples': call_examples(method, req.abs_href.login('rpc'))}
 
     def _wiki(self, context, text):
         return format_to_html(self.env, context, cleandoc_(text))
