@@ -33,6 +33,8 @@ setup(
                  'jsonschema>=4.18',
                  # the API page's console in headless Chromium
                  'selenium',
+                 # /login/rpc with AccountManager's password store
+                 'TracAccountManager==0.6.0',
                  # third-party protocols and their real clients
                  'TracRpcProtocols==2.0.1', 'python-hessian', 'Py3AMF'],
     },

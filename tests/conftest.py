@@ -64,15 +64,19 @@ def database(request):
 
 
 @contextlib.contextmanager
-def serving(root, dburi, mail_port, config=(), permissions=()):
-    """A tracd with Basic auth serving a fresh test environment under
-    `root` (with the extra trac.ini settings `config` and grants
-    `permissions`), as a `Server`."""
+def serving(root, dburi, mail_port, config=(), permissions=(),
+            basic_auth=True):
+    """A tracd serving a fresh test environment under `root` (with the
+    extra trac.ini settings `config` and grants `permissions`), as a
+    `Server`; with `basic_auth` tracd itself authenticates `/login/*`
+    against the test users' htpasswd file (`Server.htpasswd`)."""
     env_path, htpasswd = prepare(str(root), dburi, mail_port, config,
                                  permissions)
     port = tracenv.free_port()
     with open(str(root / 'tracd.log'), 'w') as log:
-        process = tracenv.start_tracd(env_path, htpasswd, port, log,
+        process = tracenv.start_tracd(env_path,
+                                      htpasswd if basic_auth else None,
+                                      port, log,
                                       socket_timeout=SOCKET_TIMEOUT)
     try:
         yield Server('http://127.0.0.1:%d' % port, env_path)

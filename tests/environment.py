@@ -90,6 +90,8 @@ def environment_config(mail_port):
             ('ticket-custom', 'level.options', 'low|medium|high'),
             ('ticket-custom', 'level.value', 'low'),
             ('ticket-custom', 'due_on', 'time'),
+            # tests try wrong tokens on purpose (throttling: test_tokens)
+            ('rpc', 'auth_failures', '100000'),
             ('trac', 'permission_policies',
              'SecretTicketPolicy, DefaultWikiPolicy, DefaultTicketPolicy, '
              'DefaultPermissionPolicy, LegacyAttachmentPolicy')]

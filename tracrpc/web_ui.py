@@ -32,8 +32,21 @@ def _anonymous_at_login(req):
 
 def _cookie_session(req):
     """The user is known from a login cookie, not from credentials the
-    request itself carries."""
-    return req.authname != 'anonymous' and not req.remote_user
+    request itself carries (checked by the web server, or a token)."""
+    return req.authname != 'anonymous' and not req.remote_user and \
+        not req.environ.get('tracrpc.credentials')
+
+
+def _readonly_reason(req, via_get):
+    """Why the request may only call methods that change nothing, as the
+    end of "... cannot be called <reason>"; `None` when it may call
+    any."""
+    if via_get:
+        return 'with HTTP GET'
+    token = req.environ.get('tracrpc.token')
+    if token and token['readonly']:
+        return 'with a read-only token'
+    return None
 
 
 def _console_form(method):
@@ -103,6 +116,8 @@ class RPCWeb(Component):
     def process_request(self, req):
         path_item, document = _PATH_RE.match(req.path_info).groups()
         allowed_origin = self._allow_origin(req)
+        if req.authname and req.environ.get('tracrpc.auth_failure'):
+            return self._send_unauthorized(req)
         if req.method == 'OPTIONS':
             return self._preflight(req, allowed_origin)
         if req.method in ('GET', 'HEAD'):
@@ -169,7 +184,7 @@ class RPCWeb(Component):
             self._check_caller(req, via_get)
             result = XMLRPCSystem(self.env).call(
                 req, req.rpc.get('method'), req.rpc.get('params'),
-                readonly='with HTTP GET' if via_get else None)
+                readonly=_readonly_reason(req, via_get))
             return protocol.send_rpc_result(req, result)
         except RequestDone:
             raise
@@ -281,6 +296,13 @@ class RPCWeb(Component):
             raise PermissionError(msg=self._listing_refusal(req))
         document = XMLRPCSystem(self.env).call(req, 'rpc.discover', [])
         return send_body(req, json.dumps(document).encode('utf-8'), _JSON)
+
+    def _send_unauthorized(self, req):
+        """401 for credentials that failed (a wrong, expired or revoked
+        token, a wrong password): never an anonymous call."""
+        req.send_header('WWW-Authenticate', 'Bearer realm="trac", '
+                        'error="invalid_token", Basic realm="trac"')
+        return self._send_plain(req, 401, req.environ['tracrpc.auth_failure'])
 
     def _send_plain(self, req, status, message):
         # The body may be unread: the connection cannot be reused.

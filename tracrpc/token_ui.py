@@ -1,0 +1,125 @@
+"""The token panels: each user's own in Preferences, everyone's in the
+admin area, and `trac-admin ENV rpc token ...` for scripts."""
+
+from datetime import datetime, timedelta
+
+from trac.admin.api import IAdminCommandProvider, IAdminPanelProvider
+from trac.core import Component, TracError, implements
+from trac.prefs.api import IPreferencePanelProvider
+from trac.util.datefmt import utc
+from trac.util.text import print_table, printout
+from trac.web.chrome import add_notice
+
+from tracrpc.tokens import TokenStore
+
+__all__ = ['TokenPreferencesPanel', 'TokenAdminPanel', 'TokenAdminCommands']
+
+
+def _expiry(days):
+    """The expiry date `days` (text) days from now; `None` for none."""
+    days = (days or '').strip()
+    if not days:
+        return None
+    if not days.isdigit() or not 0 < int(days) <= 36500:
+        raise TracError('The expiry must be a number of days (1-36500), or '
+                        'empty for none.')
+    return datetime.now(utc) + timedelta(days=int(days))
+
+
+class TokenPreferencesPanel(Component):
+    """Preferences › API tokens: make a token (shown once), see when and
+    from where each was last used, revoke it."""
+
+    implements(IPreferencePanelProvider)
+
+    # IPreferencePanelProvider
+
+    def get_preference_panels(self, req):
+        if req.is_authenticated and 'XML_RPC' in req.perm:
+            yield 'rpctokens', 'API tokens'
+
+    def render_preference_panel(self, req, panel):
+        req.perm.require('XML_RPC')
+        store = TokenStore(self.env)
+        data = {'new_token': None}
+        if req.method == 'POST' and 'revoke' in req.args:
+            if store.revoke(req.args.getint('revoke'), req.authname):
+                add_notice(req, 'The token is revoked.')
+            req.redirect(req.href.prefs(panel))
+        if req.method == 'POST' and 'create' in req.args:
+            data['new_token'], _ = store.create(
+                req.authname, req.args.get('name'),
+                readonly=req.args.getbool('readonly', False),
+                expires=_expiry(req.args.get('expires_days')))
+        data['tokens'] = store.tokens(req.authname)
+        data['rpc_url'] = req.abs_href.rpc()
+        return 'prefs_rpc_tokens.html', data
+
+
+class TokenAdminPanel(Component):
+    """Admin › API tokens: every user's tokens, each revocable."""
+
+    implements(IAdminPanelProvider)
+
+    # IAdminPanelProvider
+
+    def get_admin_panels(self, req):
+        if 'TRAC_ADMIN' in req.perm('admin', 'general/rpctokens'):
+            yield 'general', 'General', 'rpctokens', 'API tokens'
+
+    def render_admin_panel(self, req, category, page, path_info):
+        req.perm('admin', 'general/rpctokens').require('TRAC_ADMIN')
+        store = TokenStore(self.env)
+        if req.method == 'POST' and 'revoke' in req.args:
+            if store.revoke(req.args.getint('revoke')):
+                add_notice(req, 'The token is revoked.')
+            req.redirect(req.href.admin(category, page))
+        return 'admin_rpc_tokens.html', {'tokens': store.tokens()}
+
+
+class TokenAdminCommands(Component):
+    """`trac-admin ENV rpc token list|create|revoke`."""
+
+    implements(IAdminCommandProvider)
+
+    # IAdminCommandProvider
+
+    def get_admin_commands(self):
+        yield ('rpc token list', '[user]',
+               'List API tokens (of one user, or of all)',
+               None, self._list)
+        yield ('rpc token create', '<user> <name> [readonly] [days]',
+               """Make an API token for a user and print it
+
+               It is shown only now. With `readonly` it can call only
+               methods that change nothing; with a number of days it
+               expires after them.""",
+               None, self._create)
+        yield ('rpc token revoke', '<id>', 'Revoke the API token <id>',
+               None, self._revoke)
+
+    def _list(self, user=None):
+        print_table([(token['id'], token['username'], token['name'],
+                      'read-only' if token['readonly'] else 'full',
+                      _when(token['created']), _when(token['expires']),
+                      _when(token['last_used']), token['last_address'])
+                     for token in TokenStore(self.env).tokens(user)],
+                    ['Id', 'User', 'Name', 'Scope', 'Created', 'Expires',
+                     'Last used', 'From'])
+
+    def _create(self, user, name, *options):
+        readonly = 'readonly' in options
+        days = [option for option in options if option != 'readonly']
+        if len(days) > 1:
+            raise TracError('Unknown options: %s' % ' '.join(days))
+        token, id = TokenStore(self.env).create(
+            user, name, readonly, _expiry(days[0] if days else None))
+        printout(token)
+
+    def _revoke(self, id):
+        if not id.isdigit() or not TokenStore(self.env).revoke(int(id)):
+            raise TracError('No token %s' % id)
+
+
+def _when(value):
+    return value.strftime('%Y-%m-%d %H:%M') if value else '-'
