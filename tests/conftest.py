@@ -86,6 +86,18 @@ def serving(root, dburi, mail_port, config=(), permissions=(),
 
 
 @pytest.fixture(scope='session')
+def sqlite_serving(tmp_path_factory, mail_sink):
+    """A factory of servers of their own, on sqlite, for modules that
+    need other settings: `with sqlite_serving(name, config,
+    permissions) as server:` (see `serving`)."""
+    def serve(name, config=(), permissions=(), **options):
+        root = tmp_path_factory.mktemp('trac-' + name)
+        return serving(root, 'sqlite:db/trac.db', mail_sink.port, config,
+                       permissions, **options)
+    return serve
+
+
+@pytest.fixture(scope='session')
 def server(tmp_path_factory, mail_sink, database):
     """A running tracd serving a fresh environment."""
     root = tmp_path_factory.mktemp('trac-' + database.backend)

@@ -13,7 +13,6 @@ from datetime import datetime, timezone
 import pytest
 
 from clients import http_request, unique
-from conftest import serving
 
 from tracrpc.api import API_VERSION
 
@@ -27,11 +26,10 @@ needs_amf = pytest.mark.skipif(
 
 
 @pytest.fixture(scope='module')
-def ext_server(tmp_path_factory, mail_sink):
+def ext_server(sqlite_serving):
     """tracd with TracRpcProtocols' components enabled, on sqlite."""
-    root = tmp_path_factory.mktemp('trac-extensions')
-    with serving(root, 'sqlite:db/trac.db', mail_sink.port,
-                 [('components', 'tracrpcext.*', 'enabled')]) as server:
+    with sqlite_serving('extensions',
+                        [('components', 'tracrpcext.*', 'enabled')]) as server:
         yield server
 
 

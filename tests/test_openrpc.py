@@ -10,7 +10,6 @@ import urllib.parse
 import pytest
 
 from clients import Binary, http_request, result_of, unique
-from conftest import serving
 
 jsonschema = pytest.importorskip('jsonschema')
 referencing = pytest.importorskip('referencing')
@@ -37,11 +36,11 @@ REGISTRY = referencing.Registry().with_resource(
 
 
 @pytest.fixture(scope='module')
-def server(tmp_path_factory, mail_sink):
-    root = tmp_path_factory.mktemp('trac-openrpc')
-    with serving(root, 'sqlite:db/trac.db', mail_sink.port,
-                 [('rpc', 'cors_origins', APP + ', https://other.example')],
-                 [('anonymous', action) for action in ANONYMOUS]) as server:
+def server(sqlite_serving):
+    with sqlite_serving(
+            'openrpc',
+            [('rpc', 'cors_origins', APP + ', https://other.example')],
+            [('anonymous', action) for action in ANONYMOUS]) as server:
         admin = server.client('xmlrpc', 'admin')
         server.ticket = admin.call('ticket.create', 'Described', 'text')
         admin.call('ticket.update', server.ticket, 'a comment', {})

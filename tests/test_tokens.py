@@ -16,7 +16,6 @@ import pytest
 from trac.util.datefmt import utc
 
 from clients import http_request, unique
-from conftest import serving
 
 from tracrpc.tokens import TokenStore
 
@@ -231,11 +230,9 @@ def test_trac_admin_commands(server):
 # -- Throttling -------------------------------------------------------------
 
 @pytest.fixture(scope='module')
-def strict_server(tmp_path_factory, mail_sink):
+def strict_server(sqlite_serving):
     """A server that allows 3 failed attempts per 5 minutes."""
-    root = tmp_path_factory.mktemp('trac-throttle')
-    with serving(root, 'sqlite:db/trac.db', mail_sink.port,
-                 [('rpc', 'auth_failures', '3')]) as server:
+    with sqlite_serving('throttle', [('rpc', 'auth_failures', '3')]) as server:
         yield server
 
 
