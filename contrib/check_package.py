@@ -53,6 +53,7 @@ def serve_and_call(work, wheel):
     admin = os.path.join(bin_dir, 'trac-admin')
     run(admin, env, 'initenv', 'Packaged', 'sqlite:db/trac.db')
     run(admin, env, 'config', 'set', 'components', 'tracrpc.*', 'enabled')
+    run(admin, env, 'upgrade')
     run(admin, env, 'permission', 'add', 'alice', 'XML_RPC', 'TICKET_CREATE',
         'TICKET_VIEW')
     htpasswd = os.path.join(work, 'trac.htpasswd')
