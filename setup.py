@@ -33,8 +33,10 @@ setup(
                  'jsonschema>=4.18',
                  # the API page's console in headless Chromium
                  'selenium',
-                 # /login/rpc with AccountManager's password store
+                 # /login/rpc with AccountManager's password store (which
+                 # needs passlib where Python has no crypt module)
                  'TracAccountManager==0.6.0',
+                 'passlib; python_version >= "3.13"',
                  # third-party protocols and their real clients
                  'TracRpcProtocols==2.0.1', 'python-hessian', 'Py3AMF'],
     },

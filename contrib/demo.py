@@ -61,6 +61,7 @@ def main():
         os.makedirs(args.path, exist_ok=True)
         tracenv.create_environment(env_path).shutdown()
         tracenv.write_htpasswd(htpasswd, tracenv.USERS)
+    tracenv.upgrade_environment(env_path)
     process = start(tracenv, env_path, htpasswd, args)
     url = 'http://127.0.0.1:%d' % args.port
     print(USAGE.format(url=url, port=args.port), flush=True)

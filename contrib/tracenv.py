@@ -47,6 +47,16 @@ def create_environment(path, dburi='sqlite:db/trac.db', config=(),
     return env
 
 
+def upgrade_environment(path):
+    """Bring an environment made by an older version up to date (as
+    `trac-admin ENV upgrade` does)."""
+    from trac.env import Environment
+    env = Environment(path)
+    if env.needs_upgrade():
+        env.upgrade()
+    env.shutdown()
+
+
 def free_port():
     with socket.socket() as sock:
         sock.bind(('127.0.0.1', 0))
