@@ -9,7 +9,7 @@ import tracenv
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 #: password = user name for every test user
-TEST_USERS = ['admin', 'user', 'rpconly', 'norpc', 'viewer']
+TEST_USERS = ['admin', 'user', 'rpconly', 'norpc', 'viewer', 'granter']
 
 #: Trac's defaults for anonymous and authenticated are removed, so each
 #: user holds exactly what is granted here.
@@ -24,7 +24,9 @@ MATRIX_GRANTS = [
     ['TICKET_VIEW', 'TICKET_ADMIN'], ['TICKET_VIEW', 'MILESTONE_VIEW'],
     ['TICKET_ADMIN', 'MILESTONE_VIEW'], ['WIKI_VIEW'], ['WIKI_CREATE'],
     ['WIKI_DELETE'], ['WIKI_VIEW', 'WIKI_MODIFY'],
-    ['WIKI_VIEW', 'WIKI_DELETE'], ['SEARCH_VIEW']]
+    ['WIKI_VIEW', 'WIKI_DELETE'], ['SEARCH_VIEW'], ['TIMELINE_VIEW'],
+    ['PERMISSION_ADMIN'], ['PERMISSION_GRANT'], ['PERMISSION_REVOKE'],
+    ['ROADMAP_VIEW', 'MILESTONE_VIEW']]
 
 
 def matrix_user(actions):
@@ -39,7 +41,9 @@ TEST_PERMISSIONS = (
     [('admin', 'TRAC_ADMIN'), ('user', 'XML_RPC'), ('user', 'developer'),
      ('rpconly', 'XML_RPC'), ('norpc', 'developer'),
      ('viewer', 'XML_RPC'), ('viewer', 'TICKET_VIEW'),
-     ('viewer', 'WIKI_VIEW'), ('viewer', 'SEARCH_VIEW')] +
+     ('viewer', 'WIKI_VIEW'), ('viewer', 'SEARCH_VIEW'),
+     ('granter', 'XML_RPC'), ('granter', 'PERMISSION_GRANT'),
+     ('granter', 'WIKI_VIEW')] +
     [('developer', action) for action in DEVELOPER] +
     [(matrix_user(actions), action) for actions in MATRIX_GRANTS
      for action in ['XML_RPC'] + actions])

@@ -4,6 +4,7 @@ permission sets, read-only calls over GET, and CORS."""
 
 import json
 import os
+from datetime import datetime, timedelta, timezone
 import re
 import urllib.parse
 
@@ -122,6 +123,13 @@ def test_third_party_methods_appear_from_their_signatures(server):
     assert methods['bare.greet']['x-permission'] == 'By resource'
 
 
+def hinted_date(days):
+    """Now plus `days`, as JSON-RPC carries a date."""
+    when = datetime.now(timezone.utc) + timedelta(days=days)
+    return {'__jsonclass__': ['datetime',
+                              when.strftime('%Y-%m-%dT%H:%M:%S')]}
+
+
 def raw_result(server, method, *params):
     """A JSON-RPC result as the wire carries it (class hints kept)."""
     status, headers, body = http_request(
@@ -148,7 +156,10 @@ def test_result_schemas_describe_real_results(server):
              ('ticket.version.get', '1.0'), ('wiki.getPageInfo', 'WikiStart'),
              ('wiki.listLinks', 'WikiStart'),
              ('search.performSearch', 'Described'),
-             ('system.getAPIVersion',)]
+             ('system.getAPIVersion',),
+             ('timeline.getEvents', hinted_date(days=-2),
+              hinted_date(days=1)),
+             ('user.getAll',), ('ticket.milestone.getStats', 'M1')]
     methods = {method['name']: method for method in document['methods']}
     for method, *params in calls:
         schema = dict(methods[method]['result']['schema'],

@@ -8,7 +8,7 @@ list exactly what the user may call."""
 
 import re
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -34,8 +34,15 @@ class Fixtures(object):
         self.admin.call('ticket.putAttachment', self.ticket, 'a.txt', '',
                         Binary(b'a'))
         self.page = self.new_page()
+        self.known_user = known_user(server)
         self.admin.call('wiki.putAttachment', self.page + '/a.txt',
                         Binary(b'a'))
+
+    def granted(self, action):
+        """A fresh subject holding `action`; the arguments to revoke it."""
+        subject = name('subject')
+        self.admin.call('permission.grant', subject, action)
+        return subject, action
 
     def new_ticket(self):
         return self.admin.call('ticket.create', name('T'), '')
@@ -63,6 +70,20 @@ class Fixtures(object):
         page = self.new_page()
         self.admin.call('wiki.putAttachment', page + '/b.txt', Binary(b'b'))
         return page
+
+
+def known_user(server):
+    """A user Trac knows (one with a session), with name and email."""
+    username = name('known')
+    env = server.env()
+    with env.db_transaction as db:
+        db("INSERT INTO session VALUES (%s, 1, 0)", (username,))
+        db.executemany("INSERT INTO session_attribute VALUES (%s, 1, %s, %s)",
+                       [(username, 'name', 'Known ' + username),
+                        (username, 'email', username + '@example.org')])
+    env.invalidate_known_users_cache()
+    env.shutdown()
+    return username
 
 
 MODEL_NAMESPACES = ['ticket.component', 'ticket.version', 'ticket.milestone']
@@ -159,6 +180,29 @@ def rows():
          None),
         ('search.performSearch', 'SEARCH_VIEW', ['SEARCH_VIEW'],
          lambda fx: ('anything',), None),
+        ('timeline.getEventFilters', 'TIMELINE_VIEW', ['TIMELINE_VIEW'],
+         none, None),
+        ('timeline.getEvents', 'TIMELINE_VIEW', ['TIMELINE_VIEW'],
+         lambda fx: (SINCE, SINCE + timedelta(days=1)), None),
+        ('user.getAll', 'TICKET_VIEW', ['TICKET_VIEW'], none, None),
+        ('user.get', 'TICKET_VIEW', ['TICKET_VIEW'],
+         lambda fx: (fx.known_user,), None),
+        ('user.getOwners', None, ['TICKET_VIEW'], t, None),
+        ('permission.getActions', 'XML_RPC', [], none, None),
+        ('permission.getUserPermissions', 'XML_RPC', [], none, None),
+        ('permission.check', 'XML_RPC', [], lambda fx: ('TICKET_VIEW',),
+         None),
+        ('permission.getGrants', 'PERMISSION_ADMIN', ['PERMISSION_ADMIN'],
+         none, None),
+        ('permission.grant', 'PERMISSION_GRANT', ['PERMISSION_GRANT'],
+         lambda fx: (name('subject'), 'PERMISSION_GRANT'),
+         lambda fx, args: fx.admin.call('permission.getGrants', args[0])),
+        ('permission.revoke', 'PERMISSION_REVOKE', ['PERMISSION_REVOKE'],
+         lambda fx: fx.granted('PERMISSION_REVOKE'),
+         lambda fx, args: fx.admin.call('permission.getGrants', args[0])),
+        ('ticket.milestone.getStats', 'ROADMAP_VIEW',
+         ['ROADMAP_VIEW', 'MILESTONE_VIEW'],
+         lambda fx: (fx.new_entry('ticket.milestone'),), None),
     ]
     for namespace in ['ticket.status']:
         for method in ('create', 'update'):
@@ -280,11 +324,13 @@ LISTED_BY = {'ticket.update': {'TICKET_APPEND', 'TICKET_CHGPROP'},
              'wiki.deletePage': {'WIKI_DELETE'},
              'wiki.putAttachment': {'WIKI_MODIFY'},
              'wiki.putAttachmentEx': {'WIKI_MODIFY'},
-             'wiki.deleteAttachment': {'WIKI_DELETE'}}
+             'wiki.deleteAttachment': {'WIKI_DELETE'},
+             'user.getOwners': {'TICKET_VIEW'}}
 #: Trac's meta permissions among the matrix grants
 IMPLIED = {'TICKET_ADMIN': {'TICKET_VIEW', 'TICKET_CREATE', 'TICKET_MODIFY',
                             'TICKET_APPEND', 'TICKET_CHGPROP'},
-           'TICKET_MODIFY': {'TICKET_APPEND', 'TICKET_CHGPROP'}}
+           'TICKET_MODIFY': {'TICKET_APPEND', 'TICKET_CHGPROP'},
+           'PERMISSION_ADMIN': {'PERMISSION_GRANT', 'PERMISSION_REVOKE'}}
 
 
 def listed_by(method, declared):

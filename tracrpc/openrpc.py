@@ -124,6 +124,27 @@ SCHEMAS = {
                        'completed': _DATE_OR_ZERO, 'description': _STRING}},
     'APIVersion': dict(_tuple(_INTEGER, _INTEGER, _INTEGER),
                        description='`[epoch, major, minor]`'),
+    'TimelineEvent': {
+        'type': 'object',
+        'required': ['kind', 'date', 'author', 'title', 'description',
+                     'html', 'url', 'realm', 'id'],
+        'properties': {'kind': _STRING, 'date': _ref('DateTime'),
+                       'author': _STRING, 'title': _STRING,
+                       'description': _STRING, 'html': _STRING,
+                       'url': _STRING, 'realm': _STRING, 'id': _STRING}},
+    'User': dict(_tuple(_STRING, _STRING, _STRING),
+                 description='`[username, name, email]` (email empty where '
+                             'Trac would not show it)'),
+    'MilestoneStats': {
+        'type': 'object',
+        'required': ['total', 'done', 'percent', 'unit', 'groups'],
+        'properties': {
+            'total': _INTEGER, 'done': _INTEGER, 'percent': _INTEGER,
+            'unit': _STRING,
+            'groups': {'type': 'array', 'items': {
+                'type': 'object', 'required': ['title', 'count', 'percent'],
+                'properties': {'title': _STRING, 'count': _INTEGER,
+                               'percent': {'type': 'number'}}}}}},
 }
 
 
@@ -154,6 +175,13 @@ RESULTS = {
     'wiki.getRecentChanges': _array_of('PageInfo'),
     'wiki.listLinks': _array_of('WikiLink'),
     'search.performSearch': _array_of('SearchResult'),
+    'timeline.getEvents': _array_of('TimelineEvent'),
+    'timeline.getEventFilters': {'type': 'array',
+                                 'items': _tuple(_STRING, _STRING)},
+    'user.getAll': _array_of('User'),
+    'user.get': _ref('User'),
+    'user.getOwners': {'type': 'array', 'items': _STRING},
+    'ticket.milestone.getStats': _ref('MilestoneStats'),
     'rpc.discover': {'type': 'object',
                      'description': 'An OpenRPC document (this one).'},
 }

@@ -18,6 +18,8 @@ from trac.ticket import model
 from trac.ticket.api import TicketSystem
 from trac.ticket.notification import TicketChangeEvent
 from trac.ticket.query import Query
+from trac.ticket.roadmap import RoadmapModule, apply_ticket_permissions, \
+                                get_ticket_stats, get_tickets_for_milestone
 from trac.ticket.web_ui import TicketModule
 from trac.util.datefmt import datetime_now, parse_date, user_time, utc
 from trac.util.html import plaintext
@@ -746,6 +748,27 @@ class MilestoneRPC(_ModelRPC):
     words = {'entry': 'milestone', 'entries': 'milestones you may view',
              'struct': '`{name, due, completed, description}` (dates: '
                        '`0` when unset; needs MILESTONE_VIEW on it)'}
+
+    @expose_rpc('ROADMAP_VIEW', dict, str, readonly=True)
+    def getStats(self, req, name):
+        """Return the progress of the %(entry)s `name` as `/roadmap`
+        shows it: `{total, done, percent, unit, groups}`, `groups` one
+        `{title, count, percent}` per status group of the roadmap's
+        `[roadmap] stats_provider` (closed, active, ...). Only tickets
+        you may view count."""
+        self._require_view(req, name)
+        milestone = self.model_class(self.env, name)
+        tickets = apply_ticket_permissions(
+            self.env, req, get_tickets_for_milestone(self.env,
+                                                     milestone=milestone.name))
+        stats = get_ticket_stats(RoadmapModule(self.env).stats_provider,
+                                 tickets)
+        return {'total': stats.count, 'done': stats.done_count,
+                'percent': stats.done_percent, 'unit': stats.unit,
+                'groups': [{'title': interval['title'],
+                            'count': interval['count'],
+                            'percent': interval['percent']}
+                           for interval in stats.intervals]}
     fields = {'due': 'time', 'completed': 'time', 'description': 'text'}
 
 
