@@ -1,8 +1,11 @@
-"""The `timeline`, `user` and `permission` namespaces and
+"""The `timeline`, `report`, `user` and `permission` namespaces and
 `ticket.milestone.getStats`: success, permission denied (fine-grained
 rules included), not found and bad arguments in both protocols; the
-timeline compared with what Trac's own RSS feed gives the same user."""
+timeline and the reports compared with what Trac's own RSS feed and CSV
+export give the same user."""
 
+import csv
+import io
 import re
 import xml.etree.ElementTree as ElementTree
 from datetime import datetime, timedelta, timezone
@@ -200,3 +203,77 @@ def test_milestone_stats_as_the_roadmap_counts(rpc, server):
     assert fault_of(rpc('rpconly'), 'ticket.milestone.getStats',
                     name).code == 403
     assert fault_of(user, 'ticket.milestone.getStats', 5).code == -32602
+
+
+# -- report -----------------------------------------------------------------
+
+def csv_rows(server, user, path):
+    """The rows of a report's CSV as `user` gets it."""
+    text = web_page(server, user, path).decode('utf-8-sig')
+    return list(csv.reader(io.StringIO(text)))
+
+
+def test_report_listing_and_reading(rpc):
+    user, admin = rpc('user'), rpc('admin')
+    assert [1, 'Active Tickets'] in user.call('report.getAll')
+    report = user.call('report.get', 1)
+    assert report['title'] == 'Active Tickets' and report['query'] == ''
+    assert admin.call('report.get', 1)['query'].lstrip().startswith(
+        'SELECT')  # REPORT_SQL_VIEW
+
+
+def test_report_execute_as_the_csv_export(rpc, server):
+    user, admin = rpc('user'), rpc('admin')
+    mine = user.call('ticket.create', unique('Mine'), '')
+    secret = admin.call('ticket.create', unique('Secret'), '',
+                        {'keywords': 'secret'})
+    result = user.call('report.execute', 1, {'max': 0})
+    assert result['columns'][:2] == ['ticket', 'summary']
+    ids = [row[0] for row in result['rows']]
+    assert mine in ids and secret not in ids
+    assert isinstance(result['rows'][0][result['columns'].index('created')],
+                      datetime)
+    exported = csv_rows(server, 'user', '/report/1?format=csv&max=0')
+    assert exported[0] == result['columns']
+    assert [int(row[0]) for row in exported[1:]] == ids
+    assert secret in [row[0] for row in admin.call(
+        'report.execute', 1, {'max': 0})['rows']]
+    page = user.call('report.execute', 1, {'max': 2, 'page': 1})
+    assert len(page['rows']) <= 2 and page['total'] >= len(ids)
+
+
+def test_report_variables(rpc):
+    user, admin = rpc('user'), rpc('admin')
+    tid = admin.call('ticket.create', unique('Owned'), '', {'owner': 'user'})
+    mine = user.call('report.execute', 7, {'max': 0})  # My Tickets
+    column = mine['columns'].index('ticket')
+    assert tid in [row[column] for row in mine['rows']]
+    report = admin.call('report.create', unique('Needs'), '',
+                        "SELECT id AS ticket FROM ticket "
+                        "WHERE summary=$WANTED")
+    assert fault_of(admin, 'report.execute', report).code == -32602
+    wanted = admin.call('ticket.get', tid)[3]['summary']
+    assert admin.call('report.execute', report,
+                      {'WANTED': wanted})['rows'] == [[tid]]
+
+
+def test_report_writes(rpc):
+    user, admin = rpc('user'), rpc('admin')
+    title = unique('Report')
+    report = admin.call('report.create', title, 'about', 'SELECT 1')
+    assert [report, title] in user.call('report.getAll')
+    assert admin.call('report.update', report, {'title': title + '!'}) is True
+    assert admin.call('report.get', report)['title'] == title + '!'
+    assert fault_of(user, 'report.create', 'x', '', 'SELECT 1').code == 403
+    assert fault_of(user, 'report.delete', report).code == 403
+    assert admin.call('report.delete', report) is True
+    assert fault_of(admin, 'report.get', report).code == 404
+
+
+def test_report_not_found_denied_and_bad_arguments(rpc):
+    user = rpc('user')
+    assert fault_of(user, 'report.get', 99999).code == 404
+    assert fault_of(user, 'report.execute', 99999).code == 404
+    assert fault_of(rpc('rpconly'), 'report.getAll').code == 403
+    assert fault_of(user, 'report.get', 'one').code == -32602
+    assert fault_of(user, 'report.execute', 1, {'max': -1}).code == -32602

@@ -159,7 +159,8 @@ def test_result_schemas_describe_real_results(server):
              ('system.getAPIVersion',),
              ('timeline.getEvents', hinted_date(days=-2),
               hinted_date(days=1)),
-             ('user.getAll',), ('ticket.milestone.getStats', 'M1')]
+             ('user.getAll',), ('ticket.milestone.getStats', 'M1'),
+             ('report.getAll',), ('report.get', 1), ('report.execute', 1)]
     methods = {method['name']: method for method in document['methods']}
     for method, *params in calls:
         schema = dict(methods[method]['result']['schema'],

@@ -38,6 +38,10 @@ class Fixtures(object):
         self.admin.call('wiki.putAttachment', self.page + '/a.txt',
                         Binary(b'a'))
 
+    def new_report(self):
+        return self.admin.call('report.create', name('Report'), '',
+                               'SELECT 1')
+
     def granted(self, action):
         """A fresh subject holding `action`; the arguments to revoke it."""
         subject = name('subject')
@@ -200,6 +204,18 @@ def rows():
         ('permission.revoke', 'PERMISSION_REVOKE', ['PERMISSION_REVOKE'],
          lambda fx: fx.granted('PERMISSION_REVOKE'),
          lambda fx, args: fx.admin.call('permission.getGrants', args[0])),
+        ('report.getAll', 'REPORT_VIEW', ['REPORT_VIEW'], none, None),
+        ('report.get', None, ['REPORT_VIEW'], lambda fx: (1,), None),
+        ('report.execute', None, ['REPORT_VIEW'], lambda fx: (1,), None),
+        ('report.create', 'REPORT_CREATE', ['REPORT_CREATE'],
+         lambda fx: (name('Report'), '', 'SELECT 1'),
+         lambda fx, args: fx.admin.call('report.getAll')),
+        ('report.update', None, ['REPORT_MODIFY'],
+         lambda fx: (fx.new_report(), {'title': name()}),
+         lambda fx, args: fx.admin.call('report.get', args[0])),
+        ('report.delete', None, ['REPORT_DELETE'],
+         lambda fx: (fx.new_report(),),
+         lambda fx, args: fx.admin.call('report.getAll')),
         ('ticket.milestone.getStats', 'ROADMAP_VIEW',
          ['ROADMAP_VIEW', 'MILESTONE_VIEW'],
          lambda fx: (fx.new_entry('ticket.milestone'),), None),
@@ -325,7 +341,11 @@ LISTED_BY = {'ticket.update': {'TICKET_APPEND', 'TICKET_CHGPROP'},
              'wiki.putAttachment': {'WIKI_MODIFY'},
              'wiki.putAttachmentEx': {'WIKI_MODIFY'},
              'wiki.deleteAttachment': {'WIKI_DELETE'},
-             'user.getOwners': {'TICKET_VIEW'}}
+             'user.getOwners': {'TICKET_VIEW'},
+             'report.get': {'REPORT_VIEW'},
+             'report.execute': {'REPORT_VIEW'},
+             'report.update': {'REPORT_MODIFY'},
+             'report.delete': {'REPORT_DELETE'}}
 #: Trac's meta permissions among the matrix grants
 IMPLIED = {'TICKET_ADMIN': {'TICKET_VIEW', 'TICKET_CREATE', 'TICKET_MODIFY',
                             'TICKET_APPEND', 'TICKET_CHGPROP'},

@@ -135,6 +135,19 @@ SCHEMAS = {
     'User': dict(_tuple(_STRING, _STRING, _STRING),
                  description='`[username, name, email]` (email empty where '
                              'Trac would not show it)'),
+    'Report': {
+        'type': 'object', 'required': ['id', 'title', 'description',
+                                       'query'],
+        'properties': {'id': _INTEGER, 'title': _STRING,
+                       'description': _STRING, 'query': _STRING}},
+    'ReportResult': {
+        'type': 'object',
+        'required': ['columns', 'rows', 'page', 'max', 'total'],
+        'properties': {'columns': {'type': 'array', 'items': _STRING},
+                       'rows': {'type': 'array',
+                                'items': {'type': 'array', 'items': {}}},
+                       'page': _INTEGER, 'max': _INTEGER,
+                       'total': _INTEGER}},
     'MilestoneStats': {
         'type': 'object',
         'required': ['total', 'done', 'percent', 'unit', 'groups'],
@@ -182,6 +195,9 @@ RESULTS = {
     'user.get': _ref('User'),
     'user.getOwners': {'type': 'array', 'items': _STRING},
     'ticket.milestone.getStats': _ref('MilestoneStats'),
+    'report.getAll': {'type': 'array', 'items': _tuple(_INTEGER, _STRING)},
+    'report.get': _ref('Report'),
+    'report.execute': _ref('ReportResult'),
     'rpc.discover': {'type': 'object',
                      'description': 'An OpenRPC document (this one).'},
 }
