@@ -202,11 +202,11 @@ class TicketRPC(AbstractRPCHandler):
         options leave out milestones you may not view."""
         fields = [dict(field) for field
                   in TicketSystem(self.env).get_ticket_fields()]
+        milestones = MilestoneRPC(self.env)
         for field in fields:
             if field['name'] == 'milestone' and not field.get('custom'):
                 field['options'] = [name for name in field['options']
-                                    if 'MILESTONE_VIEW'
-                                    in req.perm('milestone', name)]
+                                    if milestones.may_view(req, name)]
         return fields
 
     # Writing
@@ -632,7 +632,7 @@ class _EntryRPC(AbstractRPCHandler):
     def getAll(self, req):
         """Return the names of all %(entries)s, in their order."""
         return [entry.name for entry in self.model_class.select(self.env)
-                if self._may_view(req, entry.name)]
+                if self.may_view(req, entry.name)]
 
     @expose_rpc('TICKET_ADMIN', int, str)
     def delete(self, req, name):
@@ -640,14 +640,15 @@ class _EntryRPC(AbstractRPCHandler):
         self._entry(req, name).delete()
         return 0
 
-    def _may_view(self, req, name):
+    def may_view(self, req, name):
+        """Tell whether the user of `req` may see the entry `name`."""
         return self.view_action is None or \
             self.view_action in req.perm(self.model_class.realm, name)
 
     def _require_view(self, req, name):
         """As in the web UI, a hidden entry is refused whether or not it
         exists."""
-        if not self._may_view(req, name):
+        if not self.may_view(req, name):
             req.perm(self.model_class.realm, name).require(self.view_action)
 
     def _entry(self, req, name):

@@ -37,6 +37,13 @@ def _cookie_session(req):
         not req.environ.get('tracrpc.credentials')
 
 
+def _credentials_failed(req):
+    """The request carried credentials that failed (`TokenAuthenticator`
+    marks them while Trac authenticates the request, which reading
+    `req.authname` makes happen)."""
+    return bool(req.authname) and 'tracrpc.auth_failure' in req.environ
+
+
 def _readonly_reason(req, via_get):
     """Why the request may only call methods that change nothing, as the
     end of "... cannot be called <reason>"; `None` when it may call
@@ -116,7 +123,7 @@ class RPCWeb(Component):
     def process_request(self, req):
         path_item, document = _PATH_RE.match(req.path_info).groups()
         allowed_origin = self._allow_origin(req)
-        if req.authname and req.environ.get('tracrpc.auth_failure'):
+        if _credentials_failed(req):
             return self._send_unauthorized(req)
         if req.method == 'OPTIONS':
             return self._preflight(req, allowed_origin)
@@ -292,8 +299,7 @@ class RPCWeb(Component):
         """`rpc.discover`'s OpenRPC document, as a plain JSON file (it
         changes nothing and other origins cannot read it: the login
         cookie serves too)."""
-        if _anonymous_at_login(req) or 'XML_RPC' not in req.perm:
-            raise PermissionError(msg=self._listing_refusal(req))
+        self._require_browsing(req)
         document = XMLRPCSystem(self.env).call(req, 'rpc.discover', [])
         return send_body(req, json.dumps(document).encode('utf-8'), _JSON)
 
@@ -310,8 +316,7 @@ class RPCWeb(Component):
         return send_body(req, message.encode('utf-8'), 'text/plain', status)
 
     def _render_listing(self, req):
-        if _anonymous_at_login(req) or 'XML_RPC' not in req.perm:
-            raise PermissionError(msg=self._listing_refusal(req))
+        self._require_browsing(req)
         context = web_context(req)
         data = {'rpc_version': '.'.join(map(str, API_VERSION)),
                 'protocols': self._protocol_docs(req, context),
@@ -320,6 +325,12 @@ class RPCWeb(Component):
         add_stylesheet(req, 'common/css/wiki.css')
         add_script(req, 'tracrpc/rpc-console.js')
         return 'rpc.html', data, {}
+
+    def _require_browsing(self, req):
+        """The API page and the OpenRPC file need XML_RPC; the 403 page
+        says how to get in."""
+        if _anonymous_at_login(req) or 'XML_RPC' not in req.perm:
+            raise PermissionError(msg=self._listing_refusal(req))
 
     def _listing_refusal(self, req):
         """What the 403 page tells a browser that may not see the API."""
