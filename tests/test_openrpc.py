@@ -210,6 +210,24 @@ def test_write_method_over_get_never_runs(server):
         'ticket.query', 'summary=%s' % summary) == []
 
 
+def test_multicall_over_get_answers_reads_and_refuses_writes(server):
+    summary = unique('NotViaGet')
+    calls = [{'method': 'ticket.get', 'params': [server.ticket], 'id': 1},
+             {'method': 'ticket.create', 'params': [summary, ''], 'id': 2},
+             {'method': 'system.getAPIVersion', 'id': 3}]
+    headers, response = get_call(server, {
+        'method': 'system.multicall', 'params': json.dumps([calls]),
+        'id': 'g'}, 'admin', '/login/rpc')
+    first, second, third = response['result']
+    assert first['result'][3]['summary'] == 'Described'
+    assert second['error']['code'] == 403
+    assert 'ticket.create changes data, so it cannot be called with HTTP ' \
+           'GET' in second['error']['message']
+    assert third['result'][:2] == [1, 2]
+    assert server.client('jsonrpc', 'admin').call(
+        'ticket.query', 'summary=%s' % summary) == []
+
+
 def test_get_refuses_the_login_cookie(server):
     status, headers, body = http_request(server.url, 'GET', '/login', None,
                                          'user', {})

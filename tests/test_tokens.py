@@ -176,6 +176,65 @@ def test_read_only_token_calls_only_what_changes_nothing(server):
         'ticket.query', 'summary=%s' % summary) == []
 
 
+def post_json(server, token, payload):
+    status, headers, body = http_request(
+        server.url, 'POST', '/rpc', json.dumps(payload).encode(), None,
+        {'Content-Type': 'application/json',
+         'Authorization': 'Bearer ' + token})
+    assert status == 200, body
+    return json.loads(body)
+
+
+def test_read_only_token_batch_is_answered_call_by_call(server):
+    ticket = server.client('jsonrpc', 'admin').call('ticket.create',
+                                                    unique('Batch'), '')
+    token = new_token(server, readonly=True)
+    summary = unique('NotInBatch')
+    responses = post_json(server, token, [
+        {'jsonrpc': '2.0', 'id': 1, 'method': 'ticket.get',
+          'params': [ticket]},
+        {'jsonrpc': '2.0', 'id': 2, 'method': 'ticket.create',
+         'params': [summary, '']},
+        {'jsonrpc': '2.0', 'id': 3, 'method': 'system.getAPIVersion'}])
+    assert [response['id'] for response in responses] == [1, 2, 3]
+    assert responses[0]['result'][0] == ticket
+    assert responses[1]['error']['code'] == 403
+    assert 'read-only token' in responses[1]['error']['message']
+    assert responses[2]['result'][:2] == [1, 2]
+    assert server.client('jsonrpc', 'admin').call(
+        'ticket.query', 'summary=%s' % summary) == []
+
+
+def test_read_only_token_multicall_refuses_writes_in_place(server):
+    ticket = server.client('jsonrpc', 'admin').call('ticket.create',
+                                                    unique('Multi'), '')
+    token = new_token(server, readonly=True)
+    summary = unique('NotInMulticall')
+    proxy = xml_proxy(server, 'user', token)
+    multicall = xmlrpc.client.MultiCall(proxy)
+    multicall.ticket.get(ticket)
+    multicall.ticket.create(summary, '')
+    multicall.ticket.get(ticket)
+    results = multicall()
+    assert results[0][0] == ticket
+    with pytest.raises(xmlrpc.client.Fault) as refused:
+        results[1]
+    assert refused.value.faultCode == 403
+    assert 'read-only token' in refused.value.faultString
+    assert results[2][0] == ticket
+    response = post_json(server, token, {
+        'id': 'm', 'method': 'system.multicall', 'params': [
+            {'id': 'a', 'method': 'ticket.update',
+             'params': [ticket, 'no']},
+            {'id': 'b', 'method': 'ticket.get', 'params': [ticket]}]})
+    first, second = response['result']
+    assert first['error']['code'] == 403 and second['result'][0] == ticket
+    assert server.client('jsonrpc', 'admin').call(
+        'ticket.query', 'summary=%s' % summary) == []
+    assert server.client('jsonrpc', 'admin').call(
+        'ticket.changeLog', ticket) == []
+
+
 def test_tokens_never_authenticate_web_pages(server):
     token = new_token(server)
     status, headers, body = http_request(

@@ -1,7 +1,6 @@
 """The public helpers of tracrpc.util and tracrpc.api that third-party
 plugins (TracRpcProtocols) import."""
 
-import sqlite3
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -80,14 +79,3 @@ def test_utc_fields():
 def test_text_replacements():
     assert replace_xml_illegal('a\x00b\tc\n\ufffe') == 'a\ufffdb\tc\n\ufffd'
     assert replace_surrogates('a\ud800b') == 'a\ufffdb'
-
-
-@pytest.mark.parametrize('error,code', [
-    (sqlite3.OperationalError('database is locked'), -32000),
-    (ValueError('bad'), 1)])
-def test_busy_database_is_a_retryable_error(error, code):
-    answer_code, message = tracrpc.api.error_code_and_message(error, 1)
-    assert answer_code == code
-    if code == -32000:
-        assert 'Retry the call' in message and 'locked' in message
-    assert 'Traceback' not in message

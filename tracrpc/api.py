@@ -26,8 +26,8 @@ __all__ = ['IRPCProtocol', 'IXMLRPCHandler', 'AbstractRPCHandler',
            'Method', 'XMLRPCSystem', 'Binary', 'RPCError', 'MethodNotFound',
            'ProtocolException', 'InvalidRequest', 'InvalidParams',
            'ServiceException', 'ConflictError', 'CallOutcome',
-           'UndecodedCall', 'MulticallResult', 'error_code_and_message',
-           'API_VERSION', 'DATABASE_BUSY']
+           'UndecodedCall', 'MulticallResult', 'CallPolicy', 'RPCState',
+           'error_code_and_message', 'API_VERSION', 'DATABASE_BUSY']
 
 #: `system.getAPIVersion()`: epoch 1, major 2 (compatible with the 1.2
 #: line); the minor number grows with every addition to the API.
@@ -102,8 +102,32 @@ READ_ONLY_NOTE = 'Read-only: changes nothing; also callable with HTTP GET.'
 #: deadlocked): retrying the call is the remedy
 DATABASE_BUSY = -32000
 
-_BUSY_MARKERS = ('database is locked', 'deadlock', 'lock wait timeout',
-                 'could not serialize')
+#: sqlite's result codes of a busy database: SQLITE_BUSY, SQLITE_LOCKED
+_SQLITE_BUSY = {5, 6}
+#: what sqlite says with those codes (Python < 3.11 keeps no code)
+_SQLITE_BUSY_TEXTS = ('database is locked', 'database table is locked')
+#: PostgreSQL's SQLSTATEs: lock_not_available, serialization_failure,
+#: deadlock_detected
+_POSTGRES_BUSY = {'55P03', '40001', '40P01'}
+#: MySQL's and MariaDB's error numbers: lock wait timeout, deadlock
+_MYSQL_BUSY = {1205, 1213}
+
+
+def database_is_busy(e):
+    """Tell whether `e` is a database refusing work because another
+    transaction holds what it needs (a lock, a deadlock, a serialisation
+    conflict): retrying the call is the remedy. Recognised by each
+    driver's error code, not by the message."""
+    if type(e).__module__.startswith('sqlite3'):
+        code = getattr(e, 'sqlite_errorcode', None)
+        if code is not None:
+            return code & 0xff in _SQLITE_BUSY
+        return str(e) in _SQLITE_BUSY_TEXTS
+    if type(e).__module__.startswith('psycopg2'):
+        return getattr(e, 'pgcode', None) in _POSTGRES_BUSY
+    if type(e).__module__.startswith('pymysql'):
+        return bool(e.args) and e.args[0] in _MYSQL_BUSY
+    return False
 
 
 def error_code_and_message(e, default_code):
@@ -129,7 +153,7 @@ def error_code_and_message(e, default_code):
     if isinstance(e, OSError):
         return code, 'Internal error (%s)' % e.__class__.__name__
     text = exception_to_unicode(e)
-    if any(marker in text.lower() for marker in _BUSY_MARKERS):
+    if database_is_busy(e):
         return DATABASE_BUSY, 'The database is busy (%s); nothing was ' \
                               'saved. Retry the call.' % text
     return code, 'Internal error: %s' % text
@@ -174,8 +198,10 @@ class IRPCProtocol(Interface):
         :return: a dict with the key `method` (the method name) and
                  optionally `params` (a list of positional or a dict of
                  named arguments), plus anything the protocol needs later
-                 (a JSON request id, for instance). It is stored as
-                 `req.rpc`.
+                 (a JSON request id, for instance); or, for a batch of
+                 calls (JSON-RPC 2.0), a dict whose `calls` is a list of
+                 such dicts, each answered in its slot of a
+                 `MulticallResult`. It is stored as `req.rpc`.
         :raise ProtocolException: when the body cannot be parsed
         """
 
@@ -183,7 +209,8 @@ class IRPCProtocol(Interface):
         """Encode `result` and send it (`req.send` raises `RequestDone`).
 
         `req.rpc` holds what `parse_rpc_request` returned. A
-        `MulticallResult` is the outcome of `system.multicall`.
+        `MulticallResult` is the outcome of `system.multicall`, or of
+        the batch `req.rpc['calls']`.
         """
 
     def send_rpc_error(req, e):
@@ -213,26 +240,35 @@ class IXMLRPCHandler(Interface):
         """
 
 
-def expose_rpc(permission, return_type, *arg_types, readonly=False):
-    """Decorator exposing a method of an `AbstractRPCHandler`.
+def expose_rpc(permission, return_type, *arg_types, readonly=None,
+               result=None, conflicts=None):
+    """Decorator exposing a method of an `AbstractRPCHandler`, with the
+    facts about it that the API page, `system.methodHelp`, the OpenRPC
+    document and the docs show.
 
     Stack it once per signature, e.g. once for `get(name)` and once for
-    `get(name, version)`::
+    `get(name, version)`; the keyword arguments may go on any of them::
 
         @expose_rpc('WIKI_VIEW', str, str, readonly=True)
         @expose_rpc('WIKI_VIEW', str, str, int)
         def getPage(self, req, pagename, version=None): ...
 
-    `readonly=True` (on any of them) declares that the method changes
-    nothing: it may then be called over HTTP GET. A method that does not
-    say so counts as changing data.
+    `readonly` says whether the method changes nothing: only then may it
+    be called over HTTP GET or with a read-only token. A method that
+    does not say counts as changing data. `result` names the structure
+    of the result where the return type alone does not tell it: a
+    schema of the OpenRPC document (`'Ticket'`), `'<name>[]'` for an
+    array of them, or `'int[]'`/`'string[]'`. `conflicts=True`: the
+    method refuses a stale change token (`ConflictError`).
     """
     def decorate(func):
         signatures = func.__dict__.setdefault('_rpc_signatures', [])
         signatures.insert(0, (return_type,) + tuple(arg_types))
         func._rpc_permission = permission
-        if readonly:
-            func._rpc_readonly = True
+        for fact, value in (('readonly', readonly), ('result', result),
+                            ('conflicts', conflicts)):
+            if value is not None:
+                setattr(func, '_rpc_' + fact, value)
         return func
     return decorate
 
@@ -395,10 +431,13 @@ class Method(object):
         self.checked_per = getattr(callable_, '_rpc_checked_per', None)
         #: declared to change nothing (`expose_rpc(..., readonly=True)`)
         self.readonly = getattr(callable_, '_rpc_readonly', False)
+        #: the structure of the result (`expose_rpc(..., result=...)`)
+        self.result = getattr(callable_, '_rpc_result', None)
+        #: refuses a stale change token (`expose_rpc(..., conflicts=True)`)
+        self.conflicts = getattr(callable_, '_rpc_conflicts', False)
         self.batch = self._batch_form(provider, callable_)
         self.description = cleandoc_(callable_.__doc__)
         params = list(inspect.signature(callable_).parameters.values())[1:]
-        self._params = params
         self.arg_names = [p.name for p in params]
         self._optional = {p.name for p in params
                           if p.default is not inspect.Parameter.empty}
@@ -436,6 +475,21 @@ class Method(object):
             return '%s, checked per %s' % (' or '.join(actions),
                                            _REALM_NOUNS.get(realm, realm))
         return 'By resource'
+
+    @property
+    def facts(self):
+        """What is declared about the method besides its signatures, as
+        the docs' method table and `system.methodHelp` say it: its
+        permission, then `read-only`, `result <schema>`, `conflicts`
+        where declared."""
+        facts = [self.permission_label]
+        if self.readonly:
+            facts.append('read-only')
+        if self.result:
+            facts.append('result %s' % self.result)
+        if self.conflicts:
+            facts.append('conflicts')
+        return facts
 
     def may_be_listed(self, perm):
         """Tell whether a user with `perm` may call the method at all:
@@ -598,6 +652,82 @@ class MulticallResult(list):
         self.outcomes = outcomes
 
 
+class CallPolicy(object):
+    """What the caller of one request may do, decided once per request
+    and applied to each of its calls (a multicall's or batch's too).
+
+    `principal` is the user the calls run as; `readonly_because` says
+    why only methods declared read-only may run (`'with HTTP GET'`,
+    `'with a read-only token'`: the end of "... cannot be called ..."),
+    `None` for full scope; `max_calls` bounds one multicall or batch.
+    """
+
+    def __init__(self, principal, readonly_because=None, max_calls=1000):
+        self.principal = principal
+        self.readonly_because = readonly_because
+        self.max_calls = max_calls
+
+    @property
+    def scope(self):
+        """`'read-only'` or `'full'`."""
+        return 'read-only' if self.readonly_because else 'full'
+
+    def refusal(self, method):
+        """Why `method` may not be called under this policy, or `None`."""
+        if self.readonly_because and not method.readonly:
+            return '%s changes data, so it cannot be called %s.' \
+                   % (method.name, self.readonly_because)
+        return None
+
+
+class RPCState(object):
+    """The plugin's state of one request, shared by the token
+    authenticator (who the caller is and how that was proved) and the
+    request handler (the protocol and the call policy). `of(req)` gives
+    it; it lives as long as the request."""
+
+    _KEY = 'tracrpc.state'
+
+    def __init__(self):
+        #: the user the request's own credentials proved, or `None`
+        self.principal = None
+        #: the token (a dict, see `tokens.TokenStore`) that did, or `None`
+        self.token = None
+        #: why the credentials the request carried failed, or `None`
+        self.auth_failure = None
+        #: the `IRPCProtocol` answering the request
+        self.protocol = None
+        #: the `CallPolicy`, once the request handler has decided it
+        self.policy = None
+
+    @classmethod
+    def of(cls, req):
+        """The state of `req`, made on first use."""
+        state = req.environ.get(cls._KEY)
+        if state is None:
+            state = req.environ[cls._KEY] = cls()
+        return state
+
+    @property
+    def token_id(self):
+        return self.token['id'] if self.token else None
+
+    @property
+    def readonly_token(self):
+        return bool(self.token and self.token['readonly'])
+
+    def authenticated(self, username, token=None):
+        """The request's own credentials (not a login cookie) proved
+        `username`; return it."""
+        self.principal = username
+        self.token = token
+        return username
+
+    def failed(self, reason):
+        """The request's credentials failed for `reason`."""
+        self.auth_failure = reason
+
+
 class XMLRPCSystem(Component):
     """The method registry, and the `system` namespace."""
 
@@ -655,27 +785,99 @@ class XMLRPCSystem(Component):
         return [method for name, method in sorted(self.methods.items())
                 if method.may_be_listed(req.perm)]
 
-    def call(self, req, name, params, readonly=None):
-        """Call method `name` with `params` (a list or a dict) for `req`.
-        With `readonly` (how the call came, e.g. `'with HTTP GET'`), only
-        a method declared to change nothing may be called.
+    def call(self, req, call, policy):
+        """Make one `call` (a dict with `method` and optional `params`, a
+        list or a dict of arguments) for `req`, as `policy` allows:
+        together with `call_many`, the only way a call is made.
 
         :raise MethodNotFound: for an unknown method
         :raise PermissionError: when the method's permission is missing
-        :raise RPCError: (403) for a method that changes data, `readonly`
-        :raise InvalidParams: when `params` fit no signature
+        :raise RPCError: (403) when `policy` forbids the method
+        :raise InvalidParams: when the params fit no signature
         """
-        method = self._permitted_method(req, name)
-        if readonly and not method.readonly:
-            raise RPCError('%s changes data, so it cannot be called %s.'
-                           % (name, readonly), code=403)
-        return method.invoke(req, params)
+        method = self._permitted_method(req, call.get('method'), policy)
+        return method.invoke(req, call.get('params'))
 
-    def _permitted_method(self, req, name):
+    def call_many(self, req, calls, policy):
+        """Make `calls` (a `system.multicall`, a JSON-RPC batch) for
+        `req`, each as `policy` allows; return a `MulticallResult`. One
+        failing call (a write under a read-only policy, say) fails in
+        its slot and the others go on. Consecutive reads with a batch
+        form are answered together, per method (see `batched_by`).
+
+        :raise InvalidParams: for more calls than `policy` allows
+        """
+        if len(calls) > policy.max_calls:
+            raise InvalidParams('%d calls; at most %d are allowed'
+                                % (len(calls), policy.max_calls),
+                                'system.multicall')
+        outcomes = [None] * len(calls)
+        # the waiting run: method -> (indices of its calls, their arguments)
+        run = {}
+        for index, call in enumerate(calls):
+            try:
+                method = self._method_of_call(req, call, policy)
+                if method.batch is None:
+                    self._finish(req, run, calls, outcomes)
+                    outcomes[index] = CallOutcome(
+                        call, method.invoke(req, call.get('params')), None)
+                else:
+                    indices, arguments = run.setdefault(method, ([], []))
+                    arguments.append(method.arguments(call.get('params')))
+                    indices.append(index)
+            except Exception as e:
+                outcomes[index] = self._failure(call, e)
+        self._finish(req, run, calls, outcomes)
+        return MulticallResult(outcomes)
+
+    def _permitted_method(self, req, name, policy):
+        """The method `name`, once its permission and `policy` allow it."""
         method = self.get_method(name)
         if method.permission:
             req.perm.require(method.permission)
+        refusal = policy.refusal(method)
+        if refusal:
+            raise RPCError(refusal, code=403)
         return method
+
+    def _method_of_call(self, req, call, policy):
+        if isinstance(call, UndecodedCall):
+            raise call.error
+        if not isinstance(call, dict):
+            raise InvalidRequest('A call in system.multicall must be a '
+                                 'struct/object')
+        # `methodName`: XML-RPC's multicall convention, which protocols
+        # written for TracXMLRPC 1.1 (TracRpcProtocols' AMF) hand over
+        name = call.get('methodName', call.get('method'))
+        if name == 'system.multicall':
+            raise InvalidRequest('system.multicall cannot be nested')
+        return self._permitted_method(req, name, policy)
+
+    def _finish(self, req, run, calls, outcomes):
+        """Make the calls of `run` through their batch forms."""
+        for method, (indices, arguments) in run.items():
+            try:
+                results = method.call_batch(req, arguments)
+            except Exception as e:
+                results = [e] * len(arguments)
+            for index, result in zip(indices, results):
+                call = calls[index]
+                outcomes[index] = self._failure(call, result) \
+                    if isinstance(result, Exception) \
+                    else CallOutcome(call, result, None)
+        run.clear()
+
+    def _failure(self, call, e):
+        log_rpc_error(self.log, e)
+        return CallOutcome(call, None, e)
+
+    def policy(self, req):
+        """The `CallPolicy` of `req`: the one its RPC request was given,
+        or, for a caller in-process, full scope for its user."""
+        state = RPCState.of(req)
+        if state.policy is None:
+            state.policy = CallPolicy(req.authname, None, self.max_multicall)
+        return state.policy
 
     # IXMLRPCHandler
 
@@ -685,7 +887,8 @@ class XMLRPCSystem(Component):
     def xmlrpc_methods(self):
         return exposed_methods(self)
 
-    @expose_rpc('XML_RPC', list, list)
+    @expose_rpc('XML_RPC', list, list, readonly=True,
+                result='MulticallAnswers')
     def multicall(self, req, signatures):
         """Make several calls in one request.
 
@@ -699,63 +902,13 @@ class XMLRPCSystem(Component):
         nested. Calls run in order, except that consecutive reads with a
         batch form (e.g. `ticket.get`) are answered together, per
         method: a multicall of many such reads is much cheaper than
-        separate calls. A read after a write sees the write."""
-        if len(signatures) > self.max_multicall:
-            raise InvalidParams('%d calls; at most %d are allowed'
-                                % (len(signatures), self.max_multicall),
-                                'system.multicall')
-        outcomes = [None] * len(signatures)
-        # the waiting run: method -> (indices of its calls, their arguments)
-        run = {}
-        for index, signature in enumerate(signatures):
-            try:
-                method = self._multicall_method(req, signature)
-                if method.batch is None:
-                    self._finish(req, run, signatures, outcomes)
-                    outcomes[index] = CallOutcome(
-                        signature, method.invoke(req, signature.get('params')),
-                        None)
-                else:
-                    indices, calls = run.setdefault(method, ([], []))
-                    calls.append(method.arguments(signature.get('params')))
-                    indices.append(index)
-            except Exception as e:
-                outcomes[index] = self._failure(signature, e)
-        self._finish(req, run, signatures, outcomes)
-        return MulticallResult(outcomes)
+        separate calls. A read after a write sees the write. It changes
+        nothing by itself: with a read-only token or over GET, its reads
+        are answered and each call that changes data is refused (403)
+        in its slot."""
+        return self.call_many(req, signatures, self.policy(req))
 
-    def _multicall_method(self, req, signature):
-        if isinstance(signature, UndecodedCall):
-            raise signature.error
-        if not isinstance(signature, dict):
-            raise InvalidRequest('A call in system.multicall must be a '
-                                 'struct/object')
-        # `methodName`: XML-RPC's multicall convention, which protocols
-        # written for TracXMLRPC 1.1 (TracRpcProtocols' AMF) hand over
-        name = signature.get('methodName', signature.get('method'))
-        if name == 'system.multicall':
-            raise InvalidRequest('system.multicall cannot be nested')
-        return self._permitted_method(req, name)
-
-    def _finish(self, req, run, signatures, outcomes):
-        """Make the calls of `run` through their batch forms."""
-        for method, (indices, calls) in run.items():
-            try:
-                results = method.call_batch(req, calls)
-            except Exception as e:
-                results = [e] * len(calls)
-            for index, result in zip(indices, results):
-                signature = signatures[index]
-                outcomes[index] = self._failure(signature, result) \
-                    if isinstance(result, Exception) \
-                    else CallOutcome(signature, result, None)
-        run.clear()
-
-    def _failure(self, signature, e):
-        log_rpc_error(self.log, e)
-        return CallOutcome(signature, None, e)
-
-    @expose_rpc('XML_RPC', list, readonly=True)
+    @expose_rpc('XML_RPC', list, readonly=True, result='string[]')
     def listMethods(self, req):
         """Return the names of all methods you may call."""
         return [method.name for method in self.all_methods(req)]
@@ -771,14 +924,14 @@ class XMLRPCSystem(Component):
             help += '\n\n' + READ_ONLY_NOTE
         return help
 
-    @expose_rpc('XML_RPC', list, str, readonly=True)
+    @expose_rpc('XML_RPC', list, str, readonly=True, result='string[]')
     def methodSignature(self, req, method):
         """Return the signatures of a method, each a string of type names
         separated by commas, the return type first (e.g.
         `"array,int"` for `ticket.get`)."""
         return self.get_method(method).xmlrpc_signatures()
 
-    @expose_rpc('XML_RPC', list, readonly=True)
+    @expose_rpc('XML_RPC', list, readonly=True, result='APIVersion')
     def getAPIVersion(self, req):
         """Return the API version as `[epoch, major, minor]`.
 

@@ -17,6 +17,14 @@ from tracrpc.api import Binary
 from tracrpc.util import refuse_if_invalid
 
 
+#: the help of the methods that upload an attachment, per realm
+PUT_HELP = """Attach a file to a {noun} and return the name it was stored
+        under. The name is reduced to a plain file name; with `replace`
+        (the default) an attachment of that name is replaced, otherwise
+        Trac picks a free name. `[attachment] max_size` and the
+        attachment manipulators apply as in the web UI."""
+
+
 def list_attachments(env, req, parent):
     """The attachments of resource `parent` the user may see."""
     return [attachment for attachment

@@ -70,7 +70,9 @@ class JsonRpcProtocol(Component):
         yield 'jsonrpc', 'application/json'
 
     def parse_rpc_request(self, req, content_type):
-        return decode_request(req.read(), XMLRPCSystem(self.env).max_depth)
+        decoded = decode_request(req.read(),
+                                 XMLRPCSystem(self.env).max_depth)
+        return {'calls': decoded} if isinstance(decoded, list) else decoded
 
     def send_rpc_result(self, req, result):
         return self._send(req, encode_result(req.rpc, result))
@@ -93,10 +95,10 @@ class JsonRpcProtocol(Component):
 
 def decode_request(body, max_depth):
     """The call a JSON-RPC request body makes: the request object with
-    its `params` decoded (class hints, strings made encodable). A batch
-    (a top-level array) becomes a `system.multicall` marked `batch`; the
-    calls of a batch or multicall that cannot be decoded become
-    `UndecodedCall`s, so that they fail alone.
+    its `params` decoded (class hints, strings made encodable); for a
+    batch (a top-level array), the list of its calls. The calls of a
+    batch or multicall that cannot be decoded become `UndecodedCall`s,
+    so that they fail alone.
 
     :raise ProtocolException: for a body that is not JSON, not UTF-8 or
                               nests deeper than `max_depth`
@@ -117,8 +119,7 @@ def decode_request(body, max_depth):
     if isinstance(data, list):
         if not data:
             raise InvalidRequest('Invalid request: empty batch')
-        return {'method': 'system.multicall', 'batch': True,
-                'params': [_decode_calls(data, max_depth)]}
+        return _decode_calls(data, max_depth)
     if not isinstance(data, dict):
         raise InvalidRequest('Invalid request: expected a JSON object')
     try:
@@ -129,15 +130,16 @@ def decode_request(body, max_depth):
 
 
 def encode_result(request, result):
-    """The response to `request` carrying `result` (a `MulticallResult`
-    is a list of response objects, or for a batch the batch's answer),
-    as bytes; `None` when there is nothing to answer (notifications)."""
+    """The response to `request` carrying `result`, as bytes; `None`
+    when there is nothing to answer (notifications). A `MulticallResult`
+    is a list of response objects: the result of `system.multicall`, or
+    for a batch (`request` has `calls`) the batch's answer."""
     if isinstance(result, MulticallResult):
         result = [response for response in
                   (_response(outcome.request, outcome.result, outcome.error)
                    for outcome in result.outcomes)
                   if response is not None]
-        if request.get('batch'):
+        if 'calls' in request:
             return _dumps(result) if result else None
     return _dumps(_response(request, result))
 

@@ -3,9 +3,10 @@ OpenRPC 1.3 document (https://spec.open-rpc.org) of the methods the
 caller may call, also served as `GET /rpc/openrpc.json`.
 
 Parameters and plain results come from the methods' signatures and
-argument names; the structured results of the built-in methods are
-named schemas (`RESULTS`, `SCHEMAS`), written once here. Methods of other
-plugins get what their signatures and docstrings say.
+argument names; structured results from what each method declares
+(`expose_rpc(..., result=...)`), naming the schemas written once here
+(`SCHEMAS`). Methods of other plugins get what their signatures,
+declarations and docstrings say.
 """
 
 import re
@@ -148,6 +149,20 @@ SCHEMAS = {
                                 'items': {'type': 'array', 'items': {}}},
                        'page': _INTEGER, 'max': _INTEGER,
                        'total': _INTEGER}},
+    'Filter': dict(_tuple(_STRING, _STRING),
+                   description='`[name, label]` of a filter'),
+    'Grant': dict(_tuple(_STRING, _STRING),
+                  description='`[subject, action]`: a permission granted '
+                              'to a user or group'),
+    'ReportSummary': dict(_tuple(_INTEGER, _STRING),
+                          description='`[id, title]` of a saved report'),
+    'OpenRPCDocument': {'type': 'object',
+                        'description': 'An OpenRPC document (this one).'},
+    'MulticallAnswers': {
+        'type': 'array', 'items': {},
+        'description': 'One entry per call, in order: `[result]` or a '
+                       '`{faultCode, faultString}` struct in XML-RPC, a '
+                       'response object with the call\'s id in JSON-RPC.'},
     'MilestoneStats': {
         'type': 'object',
         'required': ['total', 'done', 'percent', 'unit', 'groups'],
@@ -165,42 +180,25 @@ for _name, _schema in SCHEMAS.items():  # typed clients name types by title
     _schema['title'] = _name
 
 
-def _array_of(name):
-    return {'type': 'array', 'items': _ref(name)}
+#: what a method may declare as its result besides the named schemas
+_PLAIN_RESULTS = {'int': _INTEGER, 'string': _STRING}
 
 
-#: the results of the built-in methods that have a structure
-RESULTS = {
-    'system.getAPIVersion': _ref('APIVersion'),
-    'ticket.get': _ref('Ticket'),
-    'ticket.update': _ref('Ticket'),
-    'ticket.changeLog': _array_of('ChangeLogEntry'),
-    'ticket.getActions': _array_of('TicketAction'),
-    'ticket.getTicketFields': _array_of('TicketField'),
-    'ticket.listAttachments': _array_of('Attachment'),
-    'ticket.query': {'type': 'array', 'items': _INTEGER},
-    'ticket.getRecentChanges': {'type': 'array', 'items': _INTEGER},
-    'ticket.component.get': _ref('Component'),
-    'ticket.version.get': _ref('Version'),
-    'ticket.milestone.get': _ref('Milestone'),
-    'wiki.getPageInfo': _ref('PageInfo'),
-    'wiki.getPageInfoVersion': _ref('PageInfo'),
-    'wiki.getRecentChanges': _array_of('PageInfo'),
-    'wiki.listLinks': _array_of('WikiLink'),
-    'search.performSearch': _array_of('SearchResult'),
-    'timeline.getEvents': _array_of('TimelineEvent'),
-    'timeline.getEventFilters': {'type': 'array',
-                                 'items': _tuple(_STRING, _STRING)},
-    'user.getAll': _array_of('User'),
-    'user.get': _ref('User'),
-    'user.getOwners': {'type': 'array', 'items': _STRING},
-    'ticket.milestone.getStats': _ref('MilestoneStats'),
-    'report.getAll': {'type': 'array', 'items': _tuple(_INTEGER, _STRING)},
-    'report.get': _ref('Report'),
-    'report.execute': _ref('ReportResult'),
-    'rpc.discover': {'type': 'object',
-                     'description': 'An OpenRPC document (this one).'},
-}
+def result_schema(name):
+    """The schema of a declared result (`expose_rpc(..., result=name)`):
+    a named schema, `'int'`/`'string'`, each also as `'<name>[]'` (an
+    array of them).
+
+    :raise KeyError: for a name that is none of these
+    """
+    if name.endswith('[]'):
+        return {'type': 'array', 'items': result_schema(name[:-2])}
+    if name in _PLAIN_RESULTS:
+        return _PLAIN_RESULTS[name]
+    if name not in SCHEMAS:
+        raise KeyError('No schema called %r' % name)
+    return _ref(name)
+
 
 #: the errors a method can answer, by JSON-RPC code
 ERRORS = {
@@ -215,9 +213,6 @@ ERRORS = {
     'DatabaseBusy': {'code': -32000, 'message': 'The database was busy; '
                      'nothing was saved, retry the call'},
 }
-
-#: methods that refuse a stale change token or version
-_CONFLICTS = {'ticket.update', 'wiki.putPage'}
 
 _TYPE_SCHEMAS = {int: _INTEGER, bool: {'type': 'boolean'}, str: _STRING,
                  float: {'type': 'number'}, datetime: _ref('DateTime'),
@@ -251,7 +246,7 @@ def _errors(method):
     if method.checked_per or method.name.rsplit('.', 1)[1] in \
             ('get', 'update', 'delete'):
         names.append('NotFound')
-    if method.name in _CONFLICTS:
+    if method.conflicts:
         names.append('Conflict')
     if not method.readonly:
         names.append('DatabaseBusy')
@@ -266,7 +261,7 @@ def _summary(description):
 
 def method_object(method):
     """The OpenRPC method object of a `tracrpc.api.Method`."""
-    result = RESULTS.get(method.name) or \
+    result = result_schema(method.result) if method.result else \
         _union(signature[0] for signature in method.signatures)
     description = method.description or 'No description.'
     return {'name': method.name, 'summary': _summary(description),
@@ -303,7 +298,7 @@ class DiscoveryRPC(AbstractRPCHandler):
     def xmlrpc_namespace(self):
         return 'rpc'
 
-    @expose_rpc('XML_RPC', dict, readonly=True)
+    @expose_rpc('XML_RPC', dict, readonly=True, result='OpenRPCDocument')
     def discover(self, req):
         """Return an OpenRPC 1.3 document (https://spec.open-rpc.org) of
         the methods you may call: parameters with names and JSON Schema

@@ -23,7 +23,7 @@ class UserRPC(AbstractRPCHandler):
     def xmlrpc_namespace(self):
         return 'user'
 
-    @expose_rpc('TICKET_VIEW', list, readonly=True)
+    @expose_rpc('TICKET_VIEW', list, readonly=True, result='User[]')
     def getAll(self, req):
         """Return the known users as `[[username, name, email], ...]`,
         sorted by user name."""
@@ -31,7 +31,7 @@ class UserRPC(AbstractRPCHandler):
         return [[username, name or '', (email or '') if show else '']
                 for username, name, email in self.env.get_known_users()]
 
-    @expose_rpc('TICKET_VIEW', list, str, readonly=True)
+    @expose_rpc('TICKET_VIEW', list, str, readonly=True, result='User')
     def get(self, req, username):
         """Return a known user as `[username, name, email]`."""
         known = self.env.get_known_users(as_dict=True)
@@ -41,7 +41,7 @@ class UserRPC(AbstractRPCHandler):
         return [username, name or '',
                 (email or '') if self._show_emails(req) else '']
 
-    @expose_rpc(None, list, int, readonly=True)
+    @expose_rpc(None, list, int, readonly=True, result='string[]')
     @checked_per('ticket', 'TICKET_VIEW')
     def getOwners(self, req, id):
         """Return the user names a ticket can be assigned to, sorted: with
@@ -71,12 +71,12 @@ class PermissionRPC(AbstractRPCHandler):
     def xmlrpc_namespace(self):
         return 'permission'
 
-    @expose_rpc('XML_RPC', list, readonly=True)
+    @expose_rpc('XML_RPC', list, readonly=True, result='string[]')
     def getActions(self, req):
         """Return every permission action Trac knows, sorted."""
         return sorted(PermissionSystem(self.env).get_actions())
 
-    @expose_rpc('XML_RPC', list, readonly=True)
+    @expose_rpc('XML_RPC', list, readonly=True, result='string[]')
     @expose_rpc('XML_RPC', list, str)
     def getUserPermissions(self, req, username=None):
         """Return the actions a user holds (groups and meta permissions
@@ -101,7 +101,7 @@ class PermissionRPC(AbstractRPCHandler):
         perm = req.perm(realm, id) if realm else req.perm
         return action in perm
 
-    @expose_rpc('PERMISSION_ADMIN', list, readonly=True)
+    @expose_rpc('PERMISSION_ADMIN', list, readonly=True, result='Grant[]')
     @expose_rpc('PERMISSION_ADMIN', list, str)
     def getGrants(self, req, subject=None):
         """Return the grants as `[[subject, action], ...]` (a subject is a
@@ -110,7 +110,7 @@ class PermissionRPC(AbstractRPCHandler):
                       in PermissionSystem(self.env).get_all_permissions()
                       if subject is None or user == subject)
 
-    @expose_rpc('PERMISSION_GRANT', bool, str, str)
+    @expose_rpc('PERMISSION_GRANT', bool, str, str, readonly=False)
     def grant(self, req, subject, action):
         """Grant `action` to `subject` (a user or a group). You must hold
         `action` yourself. Returns true."""
@@ -121,7 +121,7 @@ class PermissionRPC(AbstractRPCHandler):
             raise InvalidParams('"%s" already holds %s' % (subject, action))
         return True
 
-    @expose_rpc('PERMISSION_REVOKE', bool, str, str)
+    @expose_rpc('PERMISSION_REVOKE', bool, str, str, readonly=False)
     def revoke(self, req, subject, action):
         """Revoke `action` from `subject`. You must hold `action`
         yourself. Returns true."""

@@ -29,13 +29,13 @@ class ReportRPC(AbstractRPCHandler):
     def xmlrpc_namespace(self):
         return 'report'
 
-    @expose_rpc('REPORT_VIEW', list, readonly=True)
+    @expose_rpc('REPORT_VIEW', list, readonly=True, result='ReportSummary[]')
     def getAll(self, req):
         """Return the reports you may view as `[[id, title], ...]`."""
         return [[report.id, report.title] for report in Report.select(self.env)
                 if 'REPORT_VIEW' in req.perm('report', report.id)]
 
-    @expose_rpc(None, dict, int, readonly=True)
+    @expose_rpc(None, dict, int, readonly=True, result='Report')
     @checked_per('report', 'REPORT_VIEW')
     def get(self, req, id):
         """Return a report as `{id, title, description, query}`; `query`
@@ -47,7 +47,7 @@ class ReportRPC(AbstractRPCHandler):
         return {'id': report.id, 'title': report.title,
                 'description': report.description, 'query': query}
 
-    @expose_rpc(None, dict, int, readonly=True)
+    @expose_rpc(None, dict, int, readonly=True, result='ReportResult')
     @expose_rpc(None, dict, int, dict)
     @checked_per('report', 'REPORT_VIEW')
     def execute(self, req, id, args=None):
@@ -85,7 +85,7 @@ class ReportRPC(AbstractRPCHandler):
                          for row in rows if _may_view(req, columns, row)],
                 'page': page, 'max': limit, 'total': total}
 
-    @expose_rpc('REPORT_CREATE', int, str, str, str)
+    @expose_rpc('REPORT_CREATE', int, str, str, str, readonly=False)
     def create(self, req, title, description, query):
         """Create a report from its title, description and query (SQL, or
         a TracQuery); return its id."""
@@ -95,7 +95,7 @@ class ReportRPC(AbstractRPCHandler):
         report.insert()
         return report.id
 
-    @expose_rpc(None, bool, int, dict)
+    @expose_rpc(None, bool, int, dict, readonly=False)
     @checked_per('report', 'REPORT_MODIFY')
     def update(self, req, id, attributes):
         """Change a report: `attributes` may hold `title`, `description`
@@ -109,7 +109,7 @@ class ReportRPC(AbstractRPCHandler):
         report.update()
         return True
 
-    @expose_rpc(None, bool, int)
+    @expose_rpc(None, bool, int, readonly=False)
     @checked_per('report', 'REPORT_DELETE')
     def delete(self, req, id):
         """Delete a report. Returns true."""

@@ -18,13 +18,14 @@ class SearchRPC(AbstractRPCHandler):
     def xmlrpc_namespace(self):
         return 'search'
 
-    @expose_rpc('SEARCH_VIEW', list, readonly=True)
+    @expose_rpc('SEARCH_VIEW', list, readonly=True, result='Filter[]')
     def getSearchFilters(self, req):
         """Return the available search filters as `[[name, label], ...]`
         (e.g. `["ticket", "Tickets"]`)."""
         return [[name, label] for name, label in self._filters(req).items()]
 
-    @expose_rpc('SEARCH_VIEW', list, str, readonly=True)
+    @expose_rpc('SEARCH_VIEW', list, str, readonly=True,
+                result='SearchResult[]')
     @expose_rpc('SEARCH_VIEW', list, str, list)
     def performSearch(self, req, query, filters=None):
         """Search for `query` (words, or phrases in quotes) with the given

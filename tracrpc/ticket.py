@@ -64,7 +64,7 @@ class TicketRPC(AbstractRPCHandler):
 
     # Reading
 
-    @expose_rpc(None, list, readonly=True)
+    @expose_rpc(None, list, readonly=True, result='int[]')
     @expose_rpc(None, list, str)
     @checked_per('ticket', 'TICKET_VIEW')
     def query(self, req, qstr='status!=closed'):
@@ -79,7 +79,7 @@ class TicketRPC(AbstractRPCHandler):
         return [row['id'] for row in query.execute(req)
                 if 'TICKET_VIEW' in req.perm('ticket', row['id'])]
 
-    @expose_rpc(None, list, datetime, readonly=True)
+    @expose_rpc(None, list, datetime, readonly=True, result='int[]')
     @checked_per('ticket', 'TICKET_VIEW')
     def getRecentChanges(self, req, since):
         """Return the ids of the tickets changed since the given date-time
@@ -89,7 +89,7 @@ class TicketRPC(AbstractRPCHandler):
                     (to_utimestamp(since),))
                 if 'TICKET_VIEW' in req.perm('ticket', tid)]
 
-    @expose_rpc(None, list, int, readonly=True)
+    @expose_rpc(None, list, int, readonly=True, result='Ticket')
     @batched_by('_get_many')
     @checked_per('ticket', 'TICKET_VIEW')
     def get(self, req, id):
@@ -141,7 +141,7 @@ class TicketRPC(AbstractRPCHandler):
             reader = req._tracrpc_reader = TicketReader(self.env)
         return reader
 
-    @expose_rpc(None, list, int, readonly=True)
+    @expose_rpc(None, list, int, readonly=True, result='TicketAction[]')
     @checked_per('ticket', 'TICKET_VIEW')
     def getActions(self, req, id):
         """Return the workflow actions you may perform on a ticket, as
@@ -155,7 +155,7 @@ class TicketRPC(AbstractRPCHandler):
                 for action in TicketSystem(self.env)
                               .get_available_actions(req, ticket)]
 
-    @expose_rpc(None, list, int, readonly=True)
+    @expose_rpc(None, list, int, readonly=True, result='string[]')
     @checked_per('ticket', 'TICKET_VIEW')
     def getAvailableActions(self, req, id):
         """Deprecated: use `ticket.getActions`. Return the names of the
@@ -163,7 +163,7 @@ class TicketRPC(AbstractRPCHandler):
         ticket = self._ticket(req, id)
         return TicketSystem(self.env).get_available_actions(req, ticket)
 
-    @expose_rpc(None, list, int, readonly=True)
+    @expose_rpc(None, list, int, readonly=True, result='ChangeLogEntry[]')
     @expose_rpc(None, list, int, datetime)
     @expose_rpc(None, list, int, int)
     @checked_per('ticket', 'TICKET_VIEW')
@@ -194,7 +194,7 @@ class TicketRPC(AbstractRPCHandler):
                        if when <= change[0] < until]
         return [list(change) for change in changes]
 
-    @expose_rpc('TICKET_VIEW', list, readonly=True)
+    @expose_rpc('TICKET_VIEW', list, readonly=True, result='TicketField[]')
     def getTicketFields(self, req):
         """Return the ticket fields, custom ones included, as dicts with
         `name`, `type`, `label` and, where they apply, `options`,
@@ -211,7 +211,7 @@ class TicketRPC(AbstractRPCHandler):
 
     # Writing
 
-    @expose_rpc('TICKET_CREATE', int, str, str)
+    @expose_rpc('TICKET_CREATE', int, str, str, readonly=False)
     @expose_rpc('TICKET_CREATE', int, str, str, dict)
     @expose_rpc('TICKET_CREATE', int, str, str, dict, bool)
     @expose_rpc('TICKET_CREATE', int, str, str, dict, bool, datetime)
@@ -248,7 +248,8 @@ class TicketRPC(AbstractRPCHandler):
                                            req.authname))
         return ticket.id
 
-    @expose_rpc(None, list, int, str)
+    @expose_rpc(None, list, int, str,
+                readonly=False, result='Ticket', conflicts=True)
     @expose_rpc(None, list, int, str, dict)
     @expose_rpc(None, list, int, str, dict, bool)
     @expose_rpc(None, list, int, str, dict, bool, str)
@@ -298,7 +299,7 @@ class TicketRPC(AbstractRPCHandler):
         return _ticket_info(ticket.id, model.Ticket(self.env,
                                                     ticket.id).values)
 
-    @expose_rpc(None, int, int)
+    @expose_rpc(None, int, int, readonly=False)
     @checked_per('ticket', 'TICKET_ADMIN')
     def delete(self, req, id):
         """Delete a ticket (TICKET_ADMIN). Returns 0."""
@@ -309,7 +310,7 @@ class TicketRPC(AbstractRPCHandler):
 
     # Attachments
 
-    @expose_rpc(None, list, int, readonly=True)
+    @expose_rpc(None, list, int, readonly=True, result='Attachment[]')
     @checked_per('ticket', 'TICKET_VIEW')
     def listAttachments(self, req, ticket):
         """Return the attachments of a ticket as
@@ -326,21 +327,17 @@ class TicketRPC(AbstractRPCHandler):
         parent = self._ticket(req, ticket).resource
         return attachments.get_attachment(self.env, req, parent, filename)
 
-    @expose_rpc(None, str, int, str, str, Binary)
+    @expose_rpc(None, str, int, str, str, Binary, readonly=False)
     @expose_rpc(None, str, int, str, str, Binary, bool)
     @checked_per('ticket', 'TICKET_APPEND')
     def putAttachment(self, req, ticket, filename, description, data,
                       replace=True):
-        """Attach a file to a ticket and return the name it was stored
-        under. The name is reduced to a plain file name; with `replace`
-        (the default) an attachment of that name is replaced, otherwise
-        Trac picks a free name. `[attachment] max_size` and the
-        attachment manipulators apply as in the web UI."""
         parent = self._ticket(req, ticket).resource
         return attachments.put_attachment(self.env, req, parent, filename,
                                           description, data, replace)
+    putAttachment.__doc__ = attachments.PUT_HELP.format(noun='ticket')
 
-    @expose_rpc(None, bool, int, str)
+    @expose_rpc(None, bool, int, str, readonly=False)
     @checked_per('ticket', 'TICKET_ADMIN')
     def deleteAttachment(self, req, ticket, filename):
         """Delete a ticket attachment (ATTACHMENT_DELETE). Returns true."""
@@ -586,13 +583,16 @@ def _not_found(id):
                             'Invalid ticket number')
 
 
-def _documented(method, doc):
-    """`method` with the docstring `doc` (the registry reads a method's
-    help and signature from what it is given)."""
+def _in_words(method, words):
+    """`method` with its docstring and declared result filled in with
+    `words` (the registry reads a method's help, signature and facts
+    from what it is given)."""
     @functools.wraps(method)
     def call(*args, **kwargs):
         return method(*args, **kwargs)
-    call.__doc__ = doc
+    call.__doc__ = method.__doc__ % words
+    if getattr(method, '_rpc_result', None):
+        call._rpc_result = method._rpc_result % words
     return call
 
 
@@ -609,12 +609,14 @@ class _EntryRPC(AbstractRPCHandler):
     """Shared by the namespaces of named ticket entries (`namespace`):
     `model_class` is the Trac model. The methods' docstrings are
     templates: `%(entry)s` and `%(entries)s` become the namespace's own
-    words (`words`), `%(struct)s` its struct."""
+    words (`words`), `%(struct)s` its struct; a declared result
+    `%(schema)s` the name of its struct's schema."""
 
     abstract = True
     namespace = None
     model_class = None
-    #: `entry`, `entries` (and, for structs, `struct`) of the docstrings
+    #: `entry`, `entries` (and, for structs, `struct` and `schema`) of
+    #: the docstrings and results
     words = {}
     #: the action needed on each entry's own resource, besides the
     #: method's permission (in Trac 1.6 only milestones have one)
@@ -626,15 +628,15 @@ class _EntryRPC(AbstractRPCHandler):
     def xmlrpc_methods(self):
         for permission, signatures, method, name in super().xmlrpc_methods():
             yield (permission, signatures,
-                   _documented(method, method.__doc__ % self.words), name)
+                   _in_words(method, self.words), name)
 
-    @expose_rpc('TICKET_VIEW', list, readonly=True)
+    @expose_rpc('TICKET_VIEW', list, readonly=True, result='string[]')
     def getAll(self, req):
         """Return the names of all %(entries)s, in their order."""
         return [entry.name for entry in self.model_class.select(self.env)
                 if self.may_view(req, entry.name)]
 
-    @expose_rpc('TICKET_ADMIN', int, str)
+    @expose_rpc('TICKET_ADMIN', int, str, readonly=False)
     def delete(self, req, name):
         """Delete the %(entry)s `name`. Returns 0."""
         self._entry(req, name).delete()
@@ -665,7 +667,7 @@ class _ModelRPC(_EntryRPC):
     abstract = True
     fields = {}
 
-    @expose_rpc('TICKET_VIEW', dict, str, readonly=True)
+    @expose_rpc('TICKET_VIEW', dict, str, readonly=True, result='%(schema)s')
     def get(self, req, name):
         """Return the %(entry)s `name` as a struct %(struct)s."""
         entry = self._entry(req, name)
@@ -676,7 +678,7 @@ class _ModelRPC(_EntryRPC):
                               else (value or '')
         return info
 
-    @expose_rpc('TICKET_ADMIN', int, str, dict)
+    @expose_rpc('TICKET_ADMIN', int, str, dict, readonly=False)
     def create(self, req, name, attributes):
         """Create the %(entry)s `name` from the struct `attributes`: the
         members of `get` but `name` (missing ones are left empty).
@@ -688,7 +690,7 @@ class _ModelRPC(_EntryRPC):
         entry.insert()
         return 0
 
-    @expose_rpc('TICKET_ADMIN', int, str, dict)
+    @expose_rpc('TICKET_ADMIN', int, str, dict, readonly=False)
     def update(self, req, name, attributes):
         """Change the attributes of the %(entry)s `name` given in the
         struct `attributes` (see `get`); `attributes['name']` renames it.
@@ -721,6 +723,7 @@ class ComponentRPC(_ModelRPC):
     namespace = 'ticket.component'
     model_class = model.Component
     words = {'entry': 'component', 'entries': 'components',
+             'schema': 'Component',
              'struct': '`{name, owner, description}` (`owner`: the default '
                        'owner of its tickets)'}
     fields = {'owner': 'text', 'description': 'text'}
@@ -733,6 +736,7 @@ class VersionRPC(_ModelRPC):
     namespace = 'ticket.version'
     model_class = model.Version
     words = {'entry': 'version', 'entries': 'versions',
+             'schema': 'Version',
              'struct': '`{name, time, description}` (`time`: the release '
                        'date, `0` when unset)'}
     fields = {'time': 'time', 'description': 'text'}
@@ -747,10 +751,12 @@ class MilestoneRPC(_ModelRPC):
     model_class = model.Milestone
     view_action = 'MILESTONE_VIEW'
     words = {'entry': 'milestone', 'entries': 'milestones you may view',
+             'schema': 'Milestone',
              'struct': '`{name, due, completed, description}` (dates: '
                        '`0` when unset; needs MILESTONE_VIEW on it)'}
 
-    @expose_rpc('ROADMAP_VIEW', dict, str, readonly=True)
+    @expose_rpc('ROADMAP_VIEW', dict, str, readonly=True,
+                result='MilestoneStats')
     def getStats(self, req, name):
         """Return the progress of the %(entry)s `name` as `/roadmap`
         shows it: `{total, done, percent, unit, groups}`, `groups` one
@@ -786,7 +792,7 @@ class _EnumRPC(_EntryRPC):
         string of digits)."""
         return self.model_class(self.env, name).value
 
-    @expose_rpc('TICKET_ADMIN', int, str, str)
+    @expose_rpc('TICKET_ADMIN', int, str, str, readonly=False)
     def create(self, req, name, value):
         """Add the %(entry)s `name` at position `value` (a string of
         digits, e.g. `"7"`; lists show %(entries)s by position).
@@ -797,7 +803,7 @@ class _EnumRPC(_EntryRPC):
         entry.insert()
         return 0
 
-    @expose_rpc('TICKET_ADMIN', int, str, str)
+    @expose_rpc('TICKET_ADMIN', int, str, str, readonly=False)
     def update(self, req, name, value):
         """Move the %(entry)s `name` to position `value` (a string of
         digits). Returns 0."""
@@ -841,7 +847,7 @@ class StatusRPC(AbstractRPCHandler):
     def xmlrpc_namespace(self):
         return 'ticket.status'
 
-    @expose_rpc('TICKET_VIEW', list, readonly=True)
+    @expose_rpc('TICKET_VIEW', list, readonly=True, result='string[]')
     def getAll(self, req):
         """Return every status the workflow knows."""
         return sorted(TicketSystem(self.env).get_all_status())
@@ -851,17 +857,17 @@ class StatusRPC(AbstractRPCHandler):
         """Deprecated no-op (statuses come from the workflow). Returns 0."""
         return 0
 
-    @expose_rpc('TICKET_ADMIN', int, str, str)
+    @expose_rpc('TICKET_ADMIN', int, str, str, readonly=False)
     def create(self, req, name, value):
         """Deprecated no-op: configure `[ticket-workflow]`. Returns 0."""
         return 0
 
-    @expose_rpc('TICKET_ADMIN', int, str, str)
+    @expose_rpc('TICKET_ADMIN', int, str, str, readonly=False)
     def update(self, req, name, value):
         """Deprecated no-op: configure `[ticket-workflow]`. Returns 0."""
         return 0
 
-    @expose_rpc('TICKET_ADMIN', int, str)
+    @expose_rpc('TICKET_ADMIN', int, str, readonly=False)
     def delete(self, req, name):
         """Deprecated no-op: configure `[ticket-workflow]`. Returns 0."""
         return 0

@@ -22,14 +22,15 @@ class TimelineRPC(AbstractRPCHandler):
     def xmlrpc_namespace(self):
         return 'timeline'
 
-    @expose_rpc('TIMELINE_VIEW', list, readonly=True)
+    @expose_rpc('TIMELINE_VIEW', list, readonly=True, result='Filter[]')
     def getEventFilters(self, req):
         """Return the kinds of events you may see, as
         `[[name, label], ...]` (the checkboxes of `/timeline`)."""
         return [[name, plaintext(label, keeplinebreaks=False)]
                 for name, label, default in self._filters(req)]
 
-    @expose_rpc('TIMELINE_VIEW', list, datetime, datetime, readonly=True)
+    @expose_rpc('TIMELINE_VIEW', list, datetime, datetime, readonly=True,
+                result='TimelineEvent[]')
     @expose_rpc('TIMELINE_VIEW', list, datetime, datetime, list)
     def getEvents(self, req, start, stop, filters=None):
         """Return the events between `start` and `stop` (UTC), newest

@@ -26,8 +26,9 @@ from trac.env import IEnvironmentSetupParticipant
 from trac.util.datefmt import from_utimestamp, to_utimestamp, utc
 from trac.web.api import IAuthenticator
 
+from tracrpc.api import RPCState
+from tracrpc.request import is_rpc_path
 from tracrpc.util import to_unicode
-from tracrpc.web_ui import RPCWeb
 
 __all__ = ['TokenStore', 'TokenAuthenticator', 'TOKEN_PREFIX']
 
@@ -190,7 +191,7 @@ class TokenAuthenticator(Component):
     enabled, Basic credentials checked against its password store.
 
     It never answers itself: a failed attempt is recorded on the request
-    (`tracrpc.auth_failure` in its environ) and the RPC handler refuses
+    (its `RPCState`) and the RPC handler refuses
     the request with 401 and a `WWW-Authenticate` header."""
 
     implements(IAuthenticator)
@@ -210,7 +211,7 @@ class TokenAuthenticator(Component):
 
     def authenticate(self, req):
         header = req.get_header('Authorization')
-        if not header or req.remote_user or not self._rpc_path(req):
+        if not header or req.remote_user or not is_rpc_path(self.env, req):
             return None
         credentials = self._credentials(header)
         if credentials is None:
@@ -225,21 +226,18 @@ class TokenAuthenticator(Component):
         if secret.startswith(TOKEN_PREFIX):
             token = TokenStore(self.env).check(secret, address)
             if token and (username is None or username == token['username']):
-                req.environ['tracrpc.token'] = token
-                return self._authenticated(req, token['username'])
+                return RPCState.of(req).authenticated(token['username'],
+                                                      token)
             return self._failed(req, address, username,
                                 'Invalid, expired or revoked token.')
         if username is not None and self._account_manager():
             if self._account_manager().check_password(username, secret):
-                return self._authenticated(req, username)
+                return RPCState.of(req).authenticated(username)
             return self._failed(req, address, username,
                                 'Wrong user name or password.')
         return None
 
     # Internal methods
-
-    def _rpc_path(self, req):
-        return RPCWeb(self.env).match_request(req)
 
     def _credentials(self, header):
         """`(username, secret)` of a Bearer or Basic header; `username`
@@ -268,11 +266,6 @@ class TokenAuthenticator(Component):
             return None
         return AccountManager(self.env)
 
-    def _authenticated(self, req, username):
-        # the request itself carries the credentials (no login cookie)
-        req.environ['tracrpc.credentials'] = True
-        return username
-
     def _failed(self, req, address, username, reason):
         self._throttle.failed(address)
         self.log.warning("RPC authentication failed from %s%s: %s", address,
@@ -280,5 +273,5 @@ class TokenAuthenticator(Component):
         return self._fail(req, reason)
 
     def _fail(self, req, reason):
-        req.environ['tracrpc.auth_failure'] = reason
+        RPCState.of(req).failed(reason)
         return None

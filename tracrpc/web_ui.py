@@ -2,10 +2,9 @@
 
 import importlib.resources
 import json
-import re
 
 from trac.config import IntOption, ListOption
-from trac.core import Component, ExtensionPoint, implements
+from trac.core import Component, implements
 from trac.perm import PermissionError
 from trac.util.html import tag
 from trac.web.api import IRequestHandler, RequestDone
@@ -13,13 +12,13 @@ from trac.web.chrome import INavigationContributor, ITemplateProvider, \
                             add_script, add_stylesheet, web_context
 from trac.wiki.formatter import format_to_html
 
-from tracrpc.api import API_VERSION, RPC_TYPES, IRPCProtocol, RPCError, \
-                        XMLRPCSystem, log_rpc_error
+from tracrpc.api import API_VERSION, RPC_TYPES, CallPolicy, RPCError, \
+                        RPCState, XMLRPCSystem, log_rpc_error
 from tracrpc.examples import call_examples
+from tracrpc.request import RPCRouter
 from tracrpc.util import cleandoc_, exception_to_unicode, \
                          request_content_type, send_body
 
-_PATH_RE = re.compile(r'/(?:login/)?([^/]+)(/openrpc\.json)?/?$')
 _JSON = 'application/json'
 
 
@@ -34,24 +33,23 @@ def _cookie_session(req):
     """The user is known from a login cookie, not from credentials the
     request itself carries (checked by the web server, or a token)."""
     return req.authname != 'anonymous' and not req.remote_user and \
-        not req.environ.get('tracrpc.credentials')
+        RPCState.of(req).principal is None
 
 
 def _credentials_failed(req):
     """The request carried credentials that failed (`TokenAuthenticator`
-    marks them while Trac authenticates the request, which reading
+    records that while Trac authenticates the request, which reading
     `req.authname` makes happen)."""
-    return bool(req.authname) and 'tracrpc.auth_failure' in req.environ
+    return bool(req.authname) and RPCState.of(req).auth_failure is not None
 
 
-def _readonly_reason(req, via_get):
+def _readonly_because(req, via_get):
     """Why the request may only call methods that change nothing, as the
     end of "... cannot be called <reason>"; `None` when it may call
     any."""
     if via_get:
         return 'with HTTP GET'
-    token = req.environ.get('tracrpc.token')
-    if token and token['readonly']:
+    if RPCState.of(req).readonly_token:
         return 'with a read-only token'
     return None
 
@@ -96,8 +94,6 @@ class RPCWeb(Component):
 
     implements(INavigationContributor, IRequestHandler, ITemplateProvider)
 
-    protocols = ExtensionPoint(IRPCProtocol)
-
     max_body_size = IntOption('rpc', 'max_body_size', 64 * 1024 * 1024,
         """Largest request body, in bytes, accepted at the RPC URLs; a
         larger one is answered with HTTP 413 without being read. Keep it
@@ -111,18 +107,16 @@ class RPCWeb(Component):
         preflight requests are answered. Empty (the default): no other
         origin may.""")
 
-    def __init__(self):
-        self._route_table = None
-
     # IRequestHandler
 
     def match_request(self, req):
-        match = _PATH_RE.match(req.path_info)
-        return bool(match) and match.group(1) in self._routes()
+        return RPCRouter(self.env).match(req.path_info) is not None
 
     def process_request(self, req):
-        path_item, document = _PATH_RE.match(req.path_info).groups()
-        allowed_origin = self._allow_origin(req)
+        path_item, document = RPCRouter(self.env).match(req.path_info)
+        allowed_origin = self._allowed_origin(req)
+        if allowed_origin:
+            self._send_cors_headers(req, allowed_origin)
         if _credentials_failed(req):
             return self._send_unauthorized(req)
         if req.method == 'OPTIONS':
@@ -134,7 +128,7 @@ class RPCWeb(Component):
                 return self._process_get_call(req)
             return self._render_listing(req)
         content_type = request_content_type(req)
-        for protocol, matched in self._routes()[path_item]:
+        for protocol, matched in RPCRouter(self.env).routes()[path_item]:
             if content_type.startswith(matched):
                 body, refusal = self._read_body(req)
                 if refusal:
@@ -164,24 +158,12 @@ class RPCWeb(Component):
 
     # Internal methods
 
-    def _routes(self):
-        """Path item -> the `(protocol, content_type)` pairs answering
-        there, gathered once (every Trac request is offered to
-        `match_request`)."""
-        if self._route_table is None:
-            routes = {}
-            for protocol in self.protocols:
-                for item, content_type in protocol.rpc_match():
-                    routes.setdefault(item, []).append((protocol,
-                                                        content_type))
-            self._route_table = routes
-        return self._route_table
-
     def _process_rpc(self, req, protocol, content_type, body, via_get=False):
         """Parse `body`, check, call and answer; every failure becomes
         the protocol's error response. Like every `_send...`, it ends the
         request (`RequestDone`)."""
         req.environ['wsgi.input'] = _BodyReader(body)
+        RPCState.of(req).protocol = protocol
         # Protocols written for TracXMLRPC 1.1 read `req.rpc` in their
         # error path, parse errors included.
         req.rpc = {'mimetype': content_type}
@@ -189,15 +171,26 @@ class RPCWeb(Component):
             req.rpc = protocol.parse_rpc_request(req, content_type)
             req.rpc['mimetype'] = content_type
             self._check_caller(req, via_get)
-            result = XMLRPCSystem(self.env).call(
-                req, req.rpc.get('method'), req.rpc.get('params'),
-                readonly=_readonly_reason(req, via_get))
+            policy = self._policy(req, via_get)
+            system = XMLRPCSystem(self.env)
+            if 'calls' in req.rpc:
+                result = system.call_many(req, req.rpc['calls'], policy)
+            else:
+                result = system.call(req, req.rpc, policy)
             return protocol.send_rpc_result(req, result)
         except RequestDone:
             raise
         except Exception as e:
             log_rpc_error(self.log, e)
             return self._send_rpc_error(req, protocol, e)
+
+    def _policy(self, req, via_get):
+        """Decide what the calls of this request may do, once."""
+        state = RPCState.of(req)
+        state.policy = CallPolicy(req.authname,
+                                  _readonly_because(req, via_get),
+                                  XMLRPCSystem(self.env).max_multicall)
+        return state.policy
 
     def _send_rpc_error(self, req, protocol, e):
         """The protocol's error response; a short plain-text 500 when
@@ -267,21 +260,23 @@ class RPCWeb(Component):
         return self._process_rpc(req, protocol, _JSON, body, via_get=True)
 
     def _json_protocol(self):
-        for protocol, content_type in self._routes().get('rpc', ()):
+        for protocol, content_type in \
+                RPCRouter(self.env).routes().get('rpc', ()):
             if content_type == _JSON:
                 return protocol
         return None
 
-    def _allow_origin(self, req):
-        """The request's `Origin` when `[rpc] cors_origins` lists it, and
-        the CORS headers on whatever is answered; else `None`."""
+    def _allowed_origin(self, req):
+        """The request's `Origin` when `[rpc] cors_origins` lists it;
+        else `None`."""
         origin = req.get_header('Origin')
-        if not origin or origin not in self.cors_origins:
-            return None
+        return origin if origin and origin in self.cors_origins else None
+
+    def _send_cors_headers(self, req, origin):
+        """Let `origin`'s pages read whatever is answered."""
         req.send_header('Access-Control-Allow-Origin', origin)
         req.send_header('Access-Control-Allow-Credentials', 'true')
         req.send_header('Vary', 'Origin')
-        return origin
 
     def _preflight(self, req, allowed_origin):
         """The answer to a CORS preflight (`OPTIONS`)."""
@@ -300,7 +295,9 @@ class RPCWeb(Component):
         changes nothing and other origins cannot read it: the login
         cookie serves too)."""
         self._require_browsing(req)
-        document = XMLRPCSystem(self.env).call(req, 'rpc.discover', [])
+        system = XMLRPCSystem(self.env)
+        document = system.call(req, {'method': 'rpc.discover'},
+                               system.policy(req))
         return send_body(req, json.dumps(document).encode('utf-8'), _JSON)
 
     def _send_unauthorized(self, req):
@@ -308,7 +305,7 @@ class RPCWeb(Component):
         token, a wrong password): never an anonymous call."""
         req.send_header('WWW-Authenticate', 'Bearer realm="trac", '
                         'error="invalid_token", Basic realm="trac"')
-        return self._send_plain(req, 401, req.environ['tracrpc.auth_failure'])
+        return self._send_plain(req, 401, RPCState.of(req).auth_failure)
 
     def _send_plain(self, req, status, message):
         # The body may be unread: the connection cannot be reused.
@@ -350,7 +347,7 @@ class RPCWeb(Component):
 
     def _protocol_docs(self, req, context):
         docs = []
-        for protocol in self.protocols:
+        for protocol in RPCRouter(self.env).protocols:
             name, text = protocol.rpc_info()
             content_types = {}
             for item, content_type in protocol.rpc_match():
@@ -379,6 +376,8 @@ class RPCWeb(Component):
                 'help': self._wiki(context, method.description),
                 'permission': method.permission_label,
                 'readonly': method.readonly,
+                'result': method.result,
+                'conflicts': method.conflicts,
                 'form': json.dumps(_console_form(method)),
                 'examples': call_examples(method, req.abs_href.login('rpc'))}
 

@@ -35,7 +35,8 @@ class WikiRPC(AbstractRPCHandler):
 
     # Reading
 
-    @expose_rpc('WIKI_VIEW', list, datetime, readonly=True)
+    @expose_rpc('WIKI_VIEW', list, datetime, readonly=True,
+                result='PageInfo[]')
     def getRecentChanges(self, req, since):
         """Return the page info (see `wiki.getPageInfo`) of every page
         changed since the given date-time (UTC), latest version each;
@@ -81,13 +82,13 @@ class WikiRPC(AbstractRPCHandler):
         """Return a version of a page rendered to HTML."""
         return self.getPageHTML(req, pagename, version)
 
-    @expose_rpc('WIKI_VIEW', list, readonly=True)
+    @expose_rpc('WIKI_VIEW', list, readonly=True, result='string[]')
     def getAllPages(self, req):
         """Return the names of all pages you may see."""
         return sorted(name for name in WikiSystem(self.env).get_pages()
                       if 'WIKI_VIEW' in req.perm('wiki', name))
 
-    @expose_rpc(None, dict, str, readonly=True)
+    @expose_rpc(None, dict, str, readonly=True, result='PageInfo')
     @expose_rpc(None, dict, str, int)
     @checked_per('wiki', 'WIKI_VIEW')
     def getPageInfo(self, req, pagename, version=None):
@@ -95,13 +96,13 @@ class WikiRPC(AbstractRPCHandler):
         page (latest version, or `version`)."""
         return self._page_info(self._page(req, pagename, version))
 
-    @expose_rpc(None, dict, str, int, readonly=True)
+    @expose_rpc(None, dict, str, int, readonly=True, result='PageInfo')
     @checked_per('wiki', 'WIKI_VIEW')
     def getPageInfoVersion(self, req, pagename, version):
         """Return the page info of a version of a page."""
         return self.getPageInfo(req, pagename, version)
 
-    @expose_rpc(None, list, str, readonly=True)
+    @expose_rpc(None, list, str, readonly=True, result='WikiLink[]')
     @checked_per('wiki', 'WIKI_VIEW')
     def listLinks(self, req, pagename):
         """Return the links going out of a page, as structs
@@ -118,7 +119,7 @@ class WikiRPC(AbstractRPCHandler):
 
     # Writing
 
-    @expose_rpc(None, bool, str, str, dict)
+    @expose_rpc(None, bool, str, str, dict, readonly=False, conflicts=True)
     @checked_per('wiki', 'WIKI_CREATE', 'WIKI_MODIFY')
     def putPage(self, req, pagename, content, attributes):
         """Write a page; return true.
@@ -163,7 +164,7 @@ class WikiRPC(AbstractRPCHandler):
                                 'again and retry.' % pagename)
         return True
 
-    @expose_rpc(None, bool, str)
+    @expose_rpc(None, bool, str, readonly=False)
     @expose_rpc(None, bool, str, int)
     @checked_per('wiki', 'WIKI_DELETE')
     def deletePage(self, req, pagename, version=None):
@@ -175,7 +176,7 @@ class WikiRPC(AbstractRPCHandler):
 
     # Attachments
 
-    @expose_rpc(None, list, str, readonly=True)
+    @expose_rpc(None, list, str, readonly=True, result='string[]')
     @checked_per('wiki', 'WIKI_VIEW')
     def listAttachments(self, req, pagename):
         """Return the attachments of a page as `["Page/file", ...]`."""
@@ -190,7 +191,7 @@ class WikiRPC(AbstractRPCHandler):
         parent, filename = self._attachment_path(req, path)
         return attachments.get_attachment(self.env, req, parent, filename)
 
-    @expose_rpc(None, bool, str, Binary)
+    @expose_rpc(None, bool, str, Binary, readonly=False)
     @checked_per('wiki', 'WIKI_MODIFY')
     def putAttachment(self, req, path, data):
         """Store `data` as attachment `"Page/file"` (replacing one of that
@@ -200,21 +201,17 @@ class WikiRPC(AbstractRPCHandler):
                                    True)
         return True
 
-    @expose_rpc(None, str, str, str, str, Binary)
+    @expose_rpc(None, str, str, str, str, Binary, readonly=False)
     @expose_rpc(None, str, str, str, str, Binary, bool)
     @checked_per('wiki', 'WIKI_MODIFY')
     def putAttachmentEx(self, req, pagename, filename, description, data,
                         replace=True):
-        """Attach a file to a page and return the name it was stored
-        under. The name is reduced to a plain file name; with `replace`
-        (the default) an attachment of that name is replaced, otherwise
-        Trac picks a free name. `[attachment] max_size` and the
-        attachment manipulators apply as in the web UI."""
         parent = self._page(req, pagename, None).resource
         return attachments.put_attachment(self.env, req, parent, filename,
                                           description, data, replace)
+    putAttachmentEx.__doc__ = attachments.PUT_HELP.format(noun='page')
 
-    @expose_rpc(None, bool, str)
+    @expose_rpc(None, bool, str, readonly=False)
     @checked_per('wiki', 'WIKI_DELETE')
     def deleteAttachment(self, req, path):
         """Delete attachment `"Page/file"` (ATTACHMENT_DELETE). Returns

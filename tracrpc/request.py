@@ -1,0 +1,56 @@
+# -*- coding: utf-8 -*-
+#
+# Copyright (C) 2026 the TracXMLRPC authors
+# All rights reserved.
+#
+# This software is licensed as described in the file COPYING, which
+# you should have received as part of this distribution.
+
+"""Where RPC is served: the paths the installed protocols answer at,
+known to the request handler and the token authenticator alike."""
+
+import re
+
+from trac.core import Component, ExtensionPoint
+
+from tracrpc.api import IRPCProtocol
+
+__all__ = ['RPCRouter', 'is_rpc_path']
+
+#: `/[login/]<path item>[/openrpc.json]`
+_PATH_RE = re.compile(r'/(?:login/)?([^/]+)(/openrpc\.json)?/?$')
+
+
+class RPCRouter(Component):
+    """The installed protocols and the path items they answer at."""
+
+    protocols = ExtensionPoint(IRPCProtocol)
+
+    def __init__(self):
+        self._route_table = None
+
+    def routes(self):
+        """Path item -> the `(protocol, content_type)` pairs answering
+        there, gathered once (every Trac request is offered to the
+        request handler's `match_request`)."""
+        if self._route_table is None:
+            routes = {}
+            for protocol in self.protocols:
+                for item, content_type in protocol.rpc_match():
+                    routes.setdefault(item, []).append((protocol,
+                                                        content_type))
+            self._route_table = routes
+        return self._route_table
+
+    def match(self, path_info):
+        """`(path_item, document)` of an RPC path (`document` is the
+        `/openrpc.json` suffix or `None`); `None` for any other path."""
+        match = _PATH_RE.match(path_info)
+        if match and match.group(1) in self.routes():
+            return match.groups()
+        return None
+
+
+def is_rpc_path(env, req):
+    """Tell whether `req` is addressed to an RPC URL of `env`."""
+    return RPCRouter(env).match(req.path_info) is not None
