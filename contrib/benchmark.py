@@ -6,6 +6,7 @@
     python3 contrib/benchmark.py --scaling 1,4 --server gunicorn \\
         --db postgres://postgres@127.0.0.1/test      # 1 vs 4 workers
     python3 contrib/benchmark.py --soak 100000        # RSS over many calls
+    python3 contrib/benchmark.py --smoke              # does it still run?
 
 It creates a Trac environment (N tickets, 10 000 for the query workload,
 some wiki pages), starts the server, and drives it with concurrent
@@ -182,44 +183,50 @@ class Workload(object):
                 CONTENT_TYPES[self.protocol])
 
     def request(self, number):
-        tid = number % self.tickets + 1
-        if self.name == 'floor /ticket/N?format=tab':
-            return 'GET', '/ticket/%d?format=tab' % tid, None, None
-        if self.name == 'floor /query?format=csv&max=0':
-            return 'GET', '/query?status=!closed&format=csv&max=0', None, None
-        if self.name == 'system.getAPIVersion':
-            return self.call('system.getAPIVersion')
-        if self.name == 'system.listMethods':
-            return self.call('system.listMethods')
-        if self.name == 'ticket.get':
-            return self.call('ticket.get', tid)
-        if self.name == 'ticket.query (all)':
-            return self.call('ticket.query', 'status!=closed&max=0')
-        if self.name == 'ticket.create':
-            return self.call('ticket.create', 'Created %d' % number,
-                             'Benchmark', {'priority': 'minor'})
-        if self.name == 'ticket.update (comment)':
-            return self.call('ticket.update', tid, 'Comment %d' % number)
-        if self.name == 'wiki.getPage':
-            return self.call('wiki.getPage', 'BenchPage%d' % (number % 10))
-        if self.name == 'wiki.putPage':
-            # a page per client: concurrent writers of one page get 409
-            page = 'BenchPut%d-%d' % (number // 1000003, number % 10)
-            return self.call('wiki.putPage', page,
-                             'Text %d %f' % (number, random.random()),
-                             {'comment': 'bench'})
-        if self.name == 'multicall 50 ticket.get':
-            calls = [('ticket.get', (number * 50 + i) % self.tickets + 1)
-                     for i in range(50)]
-            if self.protocol == 'xmlrpc':
-                return self.call('system.multicall', [
-                    {'methodName': m, 'params': [a]} for m, a in calls])
-            return ('POST', '/rpc', json.dumps({
-                'method': 'system.multicall', 'id': 1,
-                'params': [{'method': m, 'params': [a], 'id': i}
-                           for i, (m, a) in enumerate(calls)]}).encode(),
-                CONTENT_TYPES['jsonrpc'])
-        raise ValueError(self.name)
+        return _REQUESTS[self.name](self, number, number % self.tickets + 1)
+
+    def multicall_of_gets(self, number):
+        calls = [('ticket.get', (number * 50 + i) % self.tickets + 1)
+                 for i in range(50)]
+        if self.protocol == 'xmlrpc':
+            return self.call('system.multicall', [
+                {'methodName': m, 'params': [a]} for m, a in calls])
+        return ('POST', '/rpc', json.dumps({
+            'method': 'system.multicall', 'id': 1,
+            'params': [{'method': m, 'params': [a], 'id': i}
+                       for i, (m, a) in enumerate(calls)]}).encode(),
+            CONTENT_TYPES['jsonrpc'])
+
+
+def _put_page(workload, number):
+    # a page per client: concurrent writers of one page get 409
+    page = 'BenchPut%d-%d' % (number // 1000003, number % 10)
+    return workload.call('wiki.putPage', page,
+                         'Text %d %f' % (number, random.random()),
+                         {'comment': 'bench'})
+
+
+#: workload name -> its request number `n` for ticket `tid`
+_REQUESTS = {
+    'floor /ticket/N?format=tab': lambda w, n, tid: (
+        'GET', '/ticket/%d?format=tab' % tid, None, None),
+    'floor /query?format=csv&max=0': lambda w, n, tid: (
+        'GET', '/query?status=!closed&format=csv&max=0', None, None),
+    'system.getAPIVersion': lambda w, n, tid: w.call('system.getAPIVersion'),
+    'system.listMethods': lambda w, n, tid: w.call('system.listMethods'),
+    'ticket.get': lambda w, n, tid: w.call('ticket.get', tid),
+    'ticket.query (all)': lambda w, n, tid: w.call(
+        'ticket.query', 'status!=closed&max=0'),
+    'ticket.create': lambda w, n, tid: w.call(
+        'ticket.create', 'Created %d' % n, 'Benchmark',
+        {'priority': 'minor'}),
+    'ticket.update (comment)': lambda w, n, tid: w.call(
+        'ticket.update', tid, 'Comment %d' % n),
+    'wiki.getPage': lambda w, n, tid: w.call(
+        'wiki.getPage', 'BenchPage%d' % (n % 10)),
+    'wiki.putPage': lambda w, n, tid: _put_page(w, n),
+    'multicall 50 ticket.get': lambda w, n, tid: w.multicall_of_gets(n),
+}
 
 
 class Connection(object):
@@ -574,6 +581,7 @@ def run_benchmark(args, env_path, pool):
                   protocol, separate * 1000, combined * 1000,
                   separate / combined))
     print_targets(rows, floors, gc_off)
+    return sum(row['errors'] for row in rows)
 
 
 def run_scaling(args, env_path, pool):
@@ -678,7 +686,13 @@ def main():
                              '(repeatable); the floors always run')
     parser.add_argument('--keep', action='store_true',
                         help='keep the environment directory')
+    parser.add_argument('--smoke', action='store_true',
+                        help='a quick run that only checks every workload '
+                             'works (300 tickets, 2 clients, 1 s each); '
+                             'exits 1 when a request failed (CI runs it)')
     args = parser.parse_args()
+    if args.smoke:
+        args.tickets, args.clients, args.duration = 300, 2, 1.0
     root = tempfile.mkdtemp(prefix='tracrpc-bench-')
     args.log = os.path.join(root, 'server.log')
     env_path = os.path.join(root, 'env')
@@ -697,7 +711,9 @@ def main():
         elif args.soak:
             run_soak(args, env_path, pool)
         else:
-            run_benchmark(args, env_path, pool)
+            errors = run_benchmark(args, env_path, pool)
+            if errors and args.smoke:
+                sys.exit('%d requests failed' % errors)
     finally:
         pool.terminate()
         if dburi.startswith('postgres://'):

@@ -1,3 +1,11 @@
+# -*- coding: utf-8 -*-
+#
+# Copyright (C) 2026 The TracXMLRPC developers
+# All rights reserved.
+#
+# This software is licensed as described in the file COPYING, which
+# you should have received as part of this distribution.
+
 """Interfaces, errors and the method registry of the RPC plugin.
 
 A protocol (`IRPCProtocol`) turns a request body into a method name and

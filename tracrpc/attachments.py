@@ -1,3 +1,11 @@
+# -*- coding: utf-8 -*-
+#
+# Copyright (C) 2026 The TracXMLRPC developers
+# All rights reserved.
+#
+# This software is licensed as described in the file COPYING, which
+# you should have received as part of this distribution.
+
 """Attachments of any resource, with the web UI's rules: per-resource
 ATTACHMENT_* permissions, `[attachment] max_size`, the
 `IAttachmentManipulator`s and Trac's filename normalisation.

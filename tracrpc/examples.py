@@ -1,3 +1,11 @@
+# -*- coding: utf-8 -*-
+#
+# Copyright (C) 2026 The TracXMLRPC developers
+# All rights reserved.
+#
+# This software is licensed as described in the file COPYING, which
+# you should have received as part of this distribution.
+
 """Copyable examples of a call, for the API page: Python's
 `xmlrpc.client`, curl with JSON-RPC and XML-RPC, and curl with GET for
 methods that change nothing. Arguments are placeholders of the right

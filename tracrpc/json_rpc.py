@@ -1,3 +1,11 @@
+# -*- coding: utf-8 -*-
+#
+# Copyright (C) 2026 The TracXMLRPC developers
+# All rights reserved.
+#
+# This software is licensed as described in the file COPYING, which
+# you should have received as part of this distribution.
+
 """JSON-RPC: the original plugin's 1.0-style messages, and JSON-RPC 2.0
 (batches, notifications, named parameters) on the same URLs."""
 

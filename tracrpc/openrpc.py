@@ -1,3 +1,11 @@
+# -*- coding: utf-8 -*-
+#
+# Copyright (C) 2026 The TracXMLRPC developers
+# All rights reserved.
+#
+# This software is licensed as described in the file COPYING, which
+# you should have received as part of this distribution.
+
 """A machine-readable description of the API: `rpc.discover` answers an
 OpenRPC 1.3 document (https://spec.open-rpc.org) of the methods the
 caller may call, also served as `GET /rpc/openrpc.json`.

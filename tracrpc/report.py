@@ -1,3 +1,11 @@
+# -*- coding: utf-8 -*-
+#
+# Copyright (C) 2026 The TracXMLRPC developers
+# All rights reserved.
+#
+# This software is licensed as described in the file COPYING, which
+# you should have received as part of this distribution.
+
 """The `report` namespace: Trac's saved reports, listed, read, run (as
 `/report/N` runs them: dynamic variables, paging, the same per-row
 permission filtering) and edited."""

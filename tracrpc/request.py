@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 #
-# Copyright (C) 2026 the TracXMLRPC authors
+# Copyright (C) 2026 The TracXMLRPC developers
 # All rights reserved.
 #
 # This software is licensed as described in the file COPYING, which

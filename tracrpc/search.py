@@ -1,3 +1,11 @@
+# -*- coding: utf-8 -*-
+#
+# Copyright (C) 2026 The TracXMLRPC developers
+# All rights reserved.
+#
+# This software is licensed as described in the file COPYING, which
+# you should have received as part of this distribution.
+
 """The `search` namespace: Trac's search, through its search sources."""
 
 from urllib.parse import urljoin
@@ -7,6 +15,7 @@ from trac.search.web_ui import SearchModule
 from trac.util.html import plaintext
 
 from tracrpc.api import AbstractRPCHandler, expose_rpc
+from tracrpc.trac_private import search_terms
 
 __all__ = ['SearchRPC']
 
@@ -42,7 +51,7 @@ class SearchRPC(AbstractRPCHandler):
                             % (', '.join(map(str, unknown)),
                                ', '.join(available)))
         module = SearchModule(self.env)
-        terms = module._get_search_terms(query)
+        terms = search_terms(self.env, query)
         if not terms or (len(terms) == 1 and
                          len(terms[0]) < module.min_query_length):
             raise TracError('Search query too short. Query must be at least '
@@ -51,7 +60,16 @@ class SearchRPC(AbstractRPCHandler):
         return [[urljoin(base, href), plaintext(str(title), False), date,
                  author, plaintext(str(excerpt), False)]
                 for href, title, date, author, excerpt
-                in module._do_search(req, terms, filters)]
+                in self._results(req, terms, filters)]
+
+    def _results(self, req, terms, filters):
+        """What every search source finds, newest first (as the search
+        page orders them)."""
+        results = []
+        for source in SearchModule(self.env).search_sources:
+            results.extend(source.get_search_results(req, terms, filters)
+                           or [])
+        return sorted(results, key=lambda result: result[2], reverse=True)
 
     def _filters(self, req):
         filters = {}

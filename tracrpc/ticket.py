@@ -1,3 +1,11 @@
+# -*- coding: utf-8 -*-
+#
+# Copyright (C) 2026 The TracXMLRPC developers
+# All rights reserved.
+#
+# This software is licensed as described in the file COPYING, which
+# you should have received as part of this distribution.
+
 """The `ticket` namespaces: tickets, their attachments and workflow, and
 the ticket models (components, versions, milestones, enums, statuses).
 
@@ -23,10 +31,11 @@ from trac.ticket.roadmap import RoadmapModule, apply_ticket_permissions, \
 from trac.ticket.web_ui import TicketModule
 from trac.util.datefmt import datetime_now, parse_date, user_time, utc
 from trac.util.html import plaintext
-from trac.web.api import _RequestArgs
+from trac.web.api import arg_list_to_args
 
 from tracrpc import attachments
 from tracrpc.ticket_loader import TicketReader
+from tracrpc.trac_private import changed_fields
 from tracrpc.api import AbstractRPCHandler, Binary, ConflictError, \
                         InvalidParams, batched_by, checked_per, \
                         expose_rpc
@@ -450,7 +459,7 @@ class TicketRPC(AbstractRPCHandler):
     def _check_change_permissions(self, req, ticket, comment, direct):
         """The web UI's rules for who may change what."""
         perm = req.perm(ticket.resource)
-        changed = set(ticket._old)
+        changed = changed_fields(ticket)
         if direct and changed & {'status', 'resolution'}:
             perm.require('TICKET_MODIFY')
         changed -= {'status', 'resolution'}
@@ -485,7 +494,7 @@ class TicketRPC(AbstractRPCHandler):
         comment numbering and the save are one atomic step even across
         processes. The time is taken once the lock is held: Trac numbers
         a comment after the latest change by time."""
-        if not ticket._old and not (comment or '').strip():
+        if not changed_fields(ticket) and not (comment or '').strip():
             return None
         if token is not None:
             try:
@@ -525,10 +534,10 @@ def _request_args(req, attributes):
     they do in the web UI, for the duration of one call (a multicall
     runs several on one request)."""
     saved = req.args
-    req.args = _RequestArgs((name, value if isinstance(value, str)
-                             else str(value))
-                            for name, value in attributes.items()
-                            if value is not None)
+    req.args = arg_list_to_args([(name, value if isinstance(value, str)
+                                  else str(value))
+                                 for name, value in attributes.items()
+                                 if value is not None])
     try:
         yield
     finally:

@@ -1,3 +1,11 @@
+# -*- coding: utf-8 -*-
+#
+# Copyright (C) 2026 The TracXMLRPC developers
+# All rights reserved.
+#
+# This software is licensed as described in the file COPYING, which
+# you should have received as part of this distribution.
+
 """Reading many tickets at once, for `ticket.get` and its batch form.
 
 `TicketReader` gives the values `trac.ticket.model.Ticket(env, id)`
@@ -12,6 +20,8 @@ field. Everything else reads and writes tickets through `Ticket`.
 from trac.ticket import model
 from trac.util.datefmt import from_utimestamp
 from trac.util.text import empty
+
+from tracrpc.trac_private import stored_custom_datetime
 
 __all__ = ['TicketReader', 'CHUNK']
 
@@ -68,7 +78,7 @@ class TicketReader(object):
             if values is None or name not in self._custom_fields:
                 continue
             if name in self._time_fields:
-                value = model._db_str_to_datetime(value)
+                value = stored_custom_datetime(value)
             elif value is None:
                 value = empty
             values[name] = value

@@ -1,3 +1,11 @@
+# -*- coding: utf-8 -*-
+#
+# Copyright (C) 2026 The TracXMLRPC developers
+# All rights reserved.
+#
+# This software is licensed as described in the file COPYING, which
+# you should have received as part of this distribution.
+
 """Personal API tokens: what a user gives a client instead of a password.
 
 A token is shown once, when it is made; only its SHA-256 is stored (a

@@ -1,0 +1,38 @@
+# -*- coding: utf-8 -*-
+#
+# Copyright (C) 2026 The TracXMLRPC developers
+# All rights reserved.
+#
+# This software is licensed as described in the file COPYING, which
+# you should have received as part of this distribution.
+
+"""The private parts of Trac 1.6 the plugin relies on, in one place.
+
+Each is used where Trac has no public way to the same behaviour, and
+each has a test in `tests/test_trac_private.py` that fails loudly when
+a Trac release changes it (Trac is pinned below 1.7).
+"""
+
+from trac.search.web_ui import SearchModule
+from trac.ticket import model
+
+__all__ = ['search_terms', 'changed_fields', 'stored_custom_datetime']
+
+
+def search_terms(env, query):
+    """The terms of a search query as Trac's search page splits them
+    (words, or phrases in single or double quotes)."""
+    return SearchModule(env)._get_search_terms(query)
+
+
+def changed_fields(ticket):
+    """The names of the fields of `ticket` changed since it was loaded
+    (Trac keeps their old values in `_old`; `save_changes` reads it)."""
+    return set(ticket._old)
+
+
+def stored_custom_datetime(value):
+    """The value of a custom time field as stored in `ticket_custom`
+    (microseconds, or an older text date), as Trac's ticket model reads
+    it: an aware `datetime`, or `None`."""
+    return model._db_str_to_datetime(value)
