@@ -28,6 +28,8 @@ setup(
     extras_require={
         'json': ['simplejson'],
         'test': ['pytest', 'simplejson', 'aiosmtpd', 'hypothesis',
+                 # Trac's WSGI application called in-process
+                 'WebTest',
                  'gunicorn', 'psycopg2-binary', 'PyMySQL',
                  # validating rpc.discover against the OpenRPC meta-schema
                  'jsonschema>=4.18',

@@ -1,9 +1,12 @@
-"""Fixtures: a real Trac 1.6 environment served by a real tracd.
+"""Fixtures: real Trac 1.6 environments, served in-process and by tracd.
 
 The session-scoped `server` creates the environment in a temporary
-directory, drops the test plugins (tests/plugins/*.py) into its plugins
-directory and starts tracd with Basic auth on a free port. Tests talk to
-it over HTTP with `xmlrpc.client` and JSON, through `clients.py`.
+directory and drops the test plugins (tests/plugins/*.py) into its
+plugins directory; tests call Trac's own WSGI application in-process
+(through WebTest, behind Trac's Basic auth middleware) with
+`xmlrpc.client` and JSON, through `clients.py`. `http_server` serves
+another such environment with a real tracd on a free port, for the
+tests of the HTTP layer (raw sockets, third-party clients, browsers).
 """
 
 import contextlib
@@ -18,7 +21,7 @@ sys.path.insert(0, HERE)
 
 import tracenv  # noqa: E402
 from environment import MailSink, prepare  # noqa: E402
-from clients import PROTOCOLS, Server  # noqa: E402
+from clients import APPLICATIONS, PROTOCOLS, Server  # noqa: E402
 from databases import BACKENDS, UNCONFIGURED, Database, \
     unconfigured_reason  # noqa: E402
 
@@ -85,6 +88,21 @@ def serving(root, dburi, mail_port, config=(), permissions=(),
         process.wait(30)
 
 
+@contextlib.contextmanager
+def serving_in_process(root, dburi, mail_port, config=(), permissions=()):
+    """Like `serving`, with Trac's WSGI application called in-process:
+    requests to the returned `Server`'s URL never touch a socket."""
+    from inprocess import InProcessApp
+    env_path, htpasswd = prepare(str(root), dburi, mail_port, config,
+                                 permissions)
+    url = 'http://127.0.0.1:%d' % tracenv.free_port()  # a name only
+    APPLICATIONS[url] = InProcessApp(env_path, htpasswd, url)
+    try:
+        yield Server(url, env_path)
+    finally:
+        del APPLICATIONS[url]
+
+
 @pytest.fixture(scope='session')
 def sqlite_serving(tmp_path_factory, mail_sink):
     """A factory of servers of their own, on sqlite, for modules that
@@ -99,22 +117,30 @@ def sqlite_serving(tmp_path_factory, mail_sink):
 
 @pytest.fixture(scope='session')
 def server(tmp_path_factory, mail_sink, database):
-    """A running tracd serving a fresh environment."""
+    """A fresh environment served in-process."""
     root = tmp_path_factory.mktemp('trac-' + database.backend)
+    with serving_in_process(root, database.uri, mail_sink.port) as server:
+        yield server
+
+
+@pytest.fixture(scope='session')
+def http_server(tmp_path_factory, mail_sink, database):
+    """A fresh environment served by a real tracd over HTTP."""
+    root = tmp_path_factory.mktemp('trac-http-' + database.backend)
     with serving(root, database.uri, mail_sink.port) as server:
         yield server
 
 
 @pytest.fixture(scope='session')
-def noauth_server(server, tmp_path_factory):
+def noauth_server(http_server, tmp_path_factory):
     """A second tracd on the same environment that does no HTTP
     authentication, so requests to /login/* reach Trac as anonymous (as
     behind a front end that is misconfigured)."""
     port = tracenv.free_port()
     log_path = str(tmp_path_factory.mktemp('noauth') / 'tracd.log')
     with open(log_path, 'w') as log:
-        process = tracenv.start_tracd(server.env_path, None, port, log)
-    yield Server('http://127.0.0.1:%d' % port, server.env_path)
+        process = tracenv.start_tracd(http_server.env_path, None, port, log)
+    yield Server('http://127.0.0.1:%d' % port, http_server.env_path)
     process.terminate()
     process.wait(30)
 

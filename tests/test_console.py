@@ -25,6 +25,12 @@ from selenium.webdriver.support import expected_conditions  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 
+@pytest.fixture(scope='session')
+def server(http_server):
+    """A browser loads the pages: a real tracd."""
+    return http_server
+
+
 @pytest.fixture(scope='module')
 def browser():
     options = webdriver.ChromeOptions()

@@ -256,8 +256,8 @@ def test_json_invalid_request(server, body, request_id):
     assert response['id'] == request_id
 
 
-def test_missing_content_length_is_411(server):
-    port = int(server.url.rsplit(':', 1)[1])
+def test_missing_content_length_is_411(http_server):
+    port = int(http_server.url.rsplit(':', 1)[1])
     with socket.create_connection(('127.0.0.1', port), timeout=30) as sock:
         sock.sendall(b'POST /rpc HTTP/1.0\r\nContent-Type: text/xml\r\n\r\n')
         answer = sock.recv(4096)

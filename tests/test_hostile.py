@@ -12,6 +12,12 @@ import pytest
 
 from clients import PROTOCOLS
 
+
+@pytest.fixture(scope='session')
+def server(http_server):
+    """They speak raw HTTP over sockets: a real tracd."""
+    return http_server
+
 pytestmark = pytest.mark.parametrize('database', ['sqlite'], indirect=True)
 
 LEAKS = re.compile(rb'Traceback|File "|site-packages|/tmp/|\.py\b')

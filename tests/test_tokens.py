@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 import pytest
 from trac.util.datefmt import utc
 
-from clients import http_request, unique
+from clients import http_request, unique, xmlrpc_proxy
 
 from tracrpc.tokens import TokenStore
 
@@ -38,8 +38,7 @@ def json_call(server, token, method, *params, path='/rpc', basic_user=None):
 
 
 def xml_proxy(server, user, token):
-    url = server.url.replace('://', '://%s:%s@' % (user, token)) + '/rpc'
-    return xmlrpc.client.ServerProxy(url)
+    return xmlrpc_proxy(server.url, user, token, '/rpc')
 
 
 def new_token(server, user='user', name='test', **options):
