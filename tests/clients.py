@@ -207,5 +207,5 @@ def decode_hint(obj):
         return obj
     kind, text = hint
     if kind == 'datetime':
-        return datetime.strptime(text, '%Y-%m-%dT%H:%M:%S.%f')
+        return datetime.fromisoformat(text)
     return base64.b64decode(text)

@@ -113,7 +113,7 @@ def test_known_users_and_their_emails(rpc, server):
 def test_user_not_found_denied_and_bad_arguments(rpc):
     assert fault_of(rpc('user'), 'user.get', 'nobody-at-all').code == 404
     assert fault_of(rpc('rpconly'), 'user.getAll').code == 403
-    assert fault_of(rpc('user'), 'user.get', 5).code == -32602
+    assert fault_of(rpc('user'), 'user.get', [5]).code == -32602
 
 
 def test_owners_of_a_ticket(rpc, server):
@@ -202,7 +202,7 @@ def test_milestone_stats_as_the_roadmap_counts(rpc, server):
     assert fault_of(user, 'ticket.milestone.getStats', 'NoSuch').code == 404
     assert fault_of(rpc('rpconly'), 'ticket.milestone.getStats',
                     name).code == 403
-    assert fault_of(user, 'ticket.milestone.getStats', 5).code == -32602
+    assert fault_of(user, 'ticket.milestone.getStats', {}).code == -32602
 
 
 # -- report -----------------------------------------------------------------

@@ -64,6 +64,13 @@ class Fixtures(object):
             self.admin.call(namespace + '.create', entry, {})
         return entry
 
+    def commented_ticket(self, comments=2):
+        """A new ticket with `comments` comments by admin."""
+        tid = self.new_ticket()
+        for number in range(comments):
+            self.admin.call('ticket.update', tid, 'comment %d' % number)
+        return tid
+
     def ticket_attachment(self):
         tid = self.new_ticket()
         self.admin.call('ticket.putAttachment', tid, 'b.txt', '',
@@ -142,6 +149,18 @@ def rows():
         ('ticket.deleteAttachment', None, ['TICKET_VIEW', 'TICKET_ADMIN'],
          lambda fx: (fx.ticket_attachment(), 'b.txt'),
          lambda fx, args: fx.admin.call('ticket.listAttachments', args[0])),
+        ('ticket.editComment', None, ['TICKET_VIEW', 'TICKET_EDIT_COMMENT'],
+         lambda fx: (fx.commented_ticket(1), 1, name('edited')),
+         lambda fx, args: fx.admin.call('ticket.getCommentHistory',
+                                        args[0], 1)),
+        ('ticket.deleteComment', None, ['TICKET_VIEW', 'TICKET_ADMIN'],
+         lambda fx: (fx.commented_ticket(), 2),
+         lambda fx, args: fx.admin.call('ticket.changeLog', args[0])),
+        ('ticket.getCommentHistory', None, ['TICKET_VIEW'],
+         lambda fx: (fx.commented_ticket(1), 1), None),
+        ('ticket.replyToComment', None, ['TICKET_VIEW', 'TICKET_APPEND'],
+         lambda fx: (fx.commented_ticket(1), 1, 'reply'),
+         lambda fx, args: fx.admin.call('ticket.changeLog', args[0])),
         ('ticket.status.getAll', 'TICKET_VIEW', ['TICKET_VIEW'], none, None),
         ('ticket.status.get', 'TICKET_VIEW', ['TICKET_VIEW'],
          lambda fx: ('new',), None),
@@ -336,6 +355,9 @@ LISTED_BY = {'ticket.update': {'TICKET_APPEND', 'TICKET_CHGPROP'},
              'ticket.delete': {'TICKET_ADMIN'},
              'ticket.putAttachment': {'TICKET_APPEND'},
              'ticket.deleteAttachment': {'TICKET_ADMIN'},
+             'ticket.editComment': {'TICKET_EDIT_COMMENT', 'TICKET_APPEND'},
+             'ticket.deleteComment': {'TICKET_ADMIN'},
+             'ticket.replyToComment': {'TICKET_APPEND'},
              'wiki.putPage': {'WIKI_CREATE', 'WIKI_MODIFY'},
              'wiki.deletePage': {'WIKI_DELETE'},
              'wiki.putAttachment': {'WIKI_MODIFY'},
@@ -348,7 +370,8 @@ LISTED_BY = {'ticket.update': {'TICKET_APPEND', 'TICKET_CHGPROP'},
              'report.delete': {'REPORT_DELETE'}}
 #: Trac's meta permissions among the matrix grants
 IMPLIED = {'TICKET_ADMIN': {'TICKET_VIEW', 'TICKET_CREATE', 'TICKET_MODIFY',
-                            'TICKET_APPEND', 'TICKET_CHGPROP'},
+                            'TICKET_APPEND', 'TICKET_CHGPROP',
+                            'TICKET_EDIT_COMMENT'},
            'TICKET_MODIFY': {'TICKET_APPEND', 'TICKET_CHGPROP'},
            'PERMISSION_ADMIN': {'PERMISSION_GRANT', 'PERMISSION_REVOKE'}}
 

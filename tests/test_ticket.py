@@ -100,7 +100,7 @@ def test_get_permission_denied(rpc, new_ticket):
     assert fault_of(rpc('rpconly'), 'ticket.get', tid).code == 403
 
 
-@pytest.mark.parametrize('args', [('1',), (), (1, 2), ([1],)])
+@pytest.mark.parametrize('args', [('1x',), (), (1, 2), ([1],), ({'id': 1},)])
 def test_get_bad_arguments(user, args):
     fault = fault_of(user, 'ticket.get', *args)
     assert fault.code == -32602 and 'ticket.get(int id)' in fault.message
@@ -251,7 +251,7 @@ def test_query_permission_filtered(rpc, new_ticket):
     assert rpc('rpconly').call('ticket.query', 'max=0') == []
 
 
-@pytest.mark.parametrize('args,code', [((5,), -32602), (('a', 'b'), -32602)])
+@pytest.mark.parametrize('args,code', [(([5],), -32602), (('a', 'b'), -32602)])
 def test_query_bad_arguments(user, args, code):
     assert fault_of(user, 'ticket.query', *args).code == code
 

@@ -54,14 +54,22 @@ def test_accepts_mimetype():
     ('2009-06-19T16:46:00Z', datetime(2009, 6, 19, 16, 46)),
     ('2009-06-19T16:46:00.5', datetime(2009, 6, 19, 16, 46, 0, 500000)),
     ('2009-06-19T16:46:00.000001+00:00',
-     datetime(2009, 6, 19, 16, 46, 0, 1))])
+     datetime(2009, 6, 19, 16, 46, 0, 1)),
+    # the trunk's JSON forms: a date alone, t / space / _ separators,
+    # z, any offset (converted to UTC)
+    ('2009-06-19', datetime(2009, 6, 19)),
+    ('2009-06-19t16:46:00z', datetime(2009, 6, 19, 16, 46)),
+    ('2009-06-19 16:46:00', datetime(2009, 6, 19, 16, 46)),
+    ('2009-06-19_16:46:00', datetime(2009, 6, 19, 16, 46)),
+    ('2009-06-19T16:46:00+02:00', datetime(2009, 6, 19, 14, 46)),
+    ('2009-06-19T23:46:00-01:30', datetime(2009, 6, 20, 1, 16))])
 def test_parse_iso_datetime(text, expected):
     assert parse_iso_datetime(text) == expected.replace(tzinfo=timezone.utc)
 
 
-@pytest.mark.parametrize('text', ['', 'yesterday', '2009-06-19',
-                                  '2009-13-19T16:46:00',
-                                  '2009-06-19T16:46:00+02:00'])
+@pytest.mark.parametrize('text', ['', 'yesterday', '2009-06-19T16',
+                                  '2009-13-19T16:46:00', '2009-06-19X16:46:00',
+                                  '2009-06-19T16:46:00+2'])
 def test_parse_iso_datetime_refuses(text):
     with pytest.raises(ValueError):
         parse_iso_datetime(text)

@@ -131,7 +131,7 @@ def test_delete_not_found(admin):
 @pytest.mark.parametrize('method,args', [
     ('wiki.getPage', ('',)), ('wiki.getPage', ('/Bad',)),
     ('wiki.getPage', ('WikiStart', 'two')), ('wiki.getPage', ('WikiStart', 0)),
-    ('wiki.getPage', (5,)), ('wiki.putPage', ('', 'x', {})),
+    ('wiki.getPage', ({},)), ('wiki.putPage', ('', 'x', {})),
     ('wiki.putPage', ('../Up', 'x', {})), ('wiki.putPage', ('P', 'x')),
     ('wiki.putPage', ('P', 'x', [])),
     ('wiki.putAttachment', ('WikiStart/a.txt', 'not binary')),
@@ -258,7 +258,7 @@ def test_search_errors(rpc):
         user, 'search.performSearch', 'ab').message
     fault = fault_of(user, 'search.performSearch', 'abc', ['nosuch'])
     assert 'nosuch' in fault.message and 'ticket' in fault.message
-    assert fault_of(user, 'search.performSearch', 5).code == -32602
+    assert fault_of(user, 'search.performSearch', [5]).code == -32602
     assert fault_of(user, 'search.performSearch', 'abc', 'wiki').code \
         == -32602
     assert fault_of(rpc('rpconly'), 'search.performSearch', 'abc').code \

@@ -16,6 +16,7 @@ arguments, and makes the call.
 """
 
 import inspect
+import re
 import types
 import xmlrpc.client
 from collections import namedtuple
@@ -27,7 +28,8 @@ from trac.config import IntOption
 from trac.perm import IPermissionRequestor, PermissionError
 from trac.resource import ResourceNotFound
 
-from tracrpc.util import cleandoc_, exception_to_unicode, to_unicode
+from tracrpc.util import cleandoc_, compatibility_names, \
+                         exception_to_unicode, parse_iso_datetime, to_unicode
 
 __all__ = ['IRPCProtocol', 'IXMLRPCHandler', 'AbstractRPCHandler',
            'expose_rpc', 'exposed_methods', 'batched_by', 'checked_per',
@@ -430,6 +432,11 @@ class Method(object):
     def __init__(self, provider, permission, signatures, callable_,
                  name=None):
         self.provider = provider
+        #: the serving component's class path, e.g. `tracrpc.ticket.TicketRPC`
+        self.component = '%s.%s' % (type(provider).__module__,
+                                    type(provider).__name__)
+        #: exposed by this plugin (not by another one)
+        self.builtin = self.component.split('.', 1)[0] == 'tracrpc'
         self.namespace = provider.xmlrpc_namespace()
         self.name = '%s.%s' % (self.namespace, name or callable_.__name__)
         self.permission = permission
@@ -574,6 +581,11 @@ class Method(object):
                              self.name)
 
     def _bind(self, params):
+        """`(args, kwargs)` for the callable. The signatures of this
+        plugin's methods check the argument types, taking what TracXMLRPC
+        has always taken where the meaning is plain (see `_lenient`);
+        those of other plugins' methods only document them, as in
+        TracXMLRPC, so only the number of arguments is checked."""
         if params is None:
             params = []
         if isinstance(params, dict):
@@ -587,6 +599,13 @@ class Method(object):
             if self._first_mismatch(params, signature[1:]) is None:
                 return [_coerce(value, type_) for value, type_
                         in zip(params, signature[1:])], {}
+        if not self.builtin:
+            return list(params), {}
+        for signature in candidates:
+            converted = [_lenient(value, type_) for value, type_
+                         in zip(params, signature[1:])]
+            if _UNCONVERTIBLE not in converted:
+                return converted, {}
         index = self._first_mismatch(params, candidates[0][1:])
         raise self._wrong_type(self.arg_names[index], params[index],
                                candidates[0][index + 1])
@@ -622,11 +641,40 @@ class Method(object):
         kwargs = {}
         for arg_name, value in params.items():
             type_ = self._arg_types.get(arg_name)
-            if type_ is not None or arg_name in self._arg_types:
-                if not self._accepts(arg_name, value, type_):
-                    raise self._wrong_type(arg_name, value, type_)
+            if (type_ is not None or arg_name in self._arg_types) and \
+                    not self._accepts(arg_name, value, type_):
+                if self.builtin:
+                    value = _lenient(value, type_)
+                    if value is _UNCONVERTIBLE:
+                        raise self._wrong_type(arg_name, params[arg_name],
+                                               type_)
+                kwargs[arg_name] = value
+                continue
             kwargs[arg_name] = _coerce(value, type_)
         return kwargs
+
+
+_UNCONVERTIBLE = object()
+_INTEGER_TEXT = re.compile(r'\s*[-+]?\d+\s*$')
+
+
+def _lenient(value, type_):
+    """`value` converted to `type_` where TracXMLRPC took it so and the
+    meaning is plain -- a string of digits for an int, an int for a
+    string (enum positions, version names), an ISO 8601 string for a
+    date-time -- or `_UNCONVERTIBLE`."""
+    if type_ is int and isinstance(value, str) and \
+            _INTEGER_TEXT.match(value) and int(value) in _INT_RANGE:
+        return int(value)
+    if type_ is str and isinstance(value, int) and \
+            not isinstance(value, bool):
+        return str(value)
+    if type_ is datetime and isinstance(value, str):
+        try:
+            return parse_iso_datetime(value)
+        except ValueError:
+            return _UNCONVERTIBLE
+    return _UNCONVERTIBLE
 
 
 # -- The registry and system.* -------------------------------------------
@@ -763,15 +811,32 @@ class XMLRPCSystem(Component):
 
     @property
     def methods(self):
-        """All exposed methods by name, built on first use."""
+        """All exposed methods by name, built on first use.
+
+        When two providers expose one name, another plugin's method
+        overrides this plugin's own (a site enables a plugin to get its
+        behaviour), and between two other plugins the first in Trac's
+        component order serves, as in TracXMLRPC; each such case is
+        logged as a warning naming both components."""
         if self._methods is None:
             methods = {}
             for provider in self.method_handlers:
                 for spec in provider.xmlrpc_methods():
                     method = Method(provider, *spec)
-                    methods[method.name] = method
+                    methods[method.name] = self._serving(
+                        methods.get(method.name), method)
             self._methods = methods
         return self._methods
+
+    def _serving(self, known, method):
+        """Which of two methods of one name serves it."""
+        if known is None:
+            return method
+        winner, loser = (method, known) \
+            if known.builtin and not method.builtin else (known, method)
+        self.log.warning("RPC method %s of %s overrides the one of %s",
+                         winner.name, winner.component, loser.component)
+        return winner
 
     def get_method(self, name):
         """Return the `Method` called `name`: the one place a call's
@@ -946,3 +1011,6 @@ class XMLRPCSystem(Component):
         Epoch 1, major 2 is the API of TracXMLRPC 1.2; the minor number
         grows as methods are added. Clients should check `major`."""
         return list(API_VERSION)
+
+
+__getattr__ = compatibility_names(__name__)

@@ -25,9 +25,9 @@ from trac.core import Component, implements
 from tracrpc.api import Binary, InvalidParams, InvalidRequest, \
                         IRPCProtocol, MulticallResult, ProtocolException, \
                         UndecodedCall, XMLRPCSystem, error_code_and_message
-from tracrpc.util import NestingTooDeep, parse_iso_datetime, \
-                         replace_surrogates, request_content_type, \
-                         send_body, utc_fields, walk
+from tracrpc.util import NestingTooDeep, compatibility_names, \
+                         parse_iso_datetime, replace_surrogates, \
+                         request_content_type, send_body, utc_fields, walk
 
 _NO_ID = object()  # the id of a JSON-RPC 2.0 notification
 _BASE64_RE = re.compile(r'[A-Za-z0-9+/]*={0,2}')
@@ -58,8 +58,10 @@ class JsonRpcProtocol(Component):
     without `id` is a notification, answered by nothing (HTTP 204).
     `params` may be an object of named arguments in either style.
 
-    Dates travel as `{"__jsonclass__": ["datetime", "2024-05-01T12:00:00.000000"]}`
-    (UTC, no offset) and binary data as
+    Dates travel as `{"__jsonclass__": ["datetime", "2024-05-01T12:00:00"]}`
+    (UTC, no offset, a fraction of a second only when there is one;
+    requests may also send a date alone, `t`, `_` or a space for the
+    `T`, and `Z` or any offset) and binary data as
     `{"__jsonclass__": ["binary", "<base64>"]}`, both ways.
 
     `system.multicall` takes the list of request objects as its params
@@ -250,7 +252,11 @@ def _from_hint(hint):
 
 def _to_wire(value):
     if isinstance(value, datetime):
-        text = '%04d-%02d-%02dT%02d:%02d:%02d.%06d' % utc_fields(value)
+        # as `isoformat()` writes it: the fraction only when there is one
+        fields = utc_fields(value)
+        text = '%04d-%02d-%02dT%02d:%02d:%02d' % fields[:6]
+        if fields[6]:
+            text += '.%06d' % fields[6]
         return {'__jsonclass__': ['datetime', text]}
     if isinstance(value, Binary):
         value = value.data
@@ -258,3 +264,6 @@ def _to_wire(value):
         text = base64.b64encode(value).decode('ascii')
         return {'__jsonclass__': ['binary', text]}
     raise TypeError('Cannot encode %s as JSON' % type(value).__name__)
+
+
+__getattr__ = compatibility_names(__name__)

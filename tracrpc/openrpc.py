@@ -157,6 +157,11 @@ SCHEMAS = {
                                 'items': {'type': 'array', 'items': {}}},
                        'page': _INTEGER, 'max': _INTEGER,
                        'total': _INTEGER}},
+    'CommentRevision': dict(_tuple(_INTEGER, _ref('DateTime'), _STRING,
+                                   _STRING),
+                            description='`[revision, date, author, '
+                                        'comment]`: revision 0 as posted, '
+                                        'then one per edit'),
     'Filter': dict(_tuple(_STRING, _STRING),
                    description='`[name, label]` of a filter'),
     'Grant': dict(_tuple(_STRING, _STRING),
@@ -189,13 +194,14 @@ for _name, _schema in SCHEMAS.items():  # typed clients name types by title
 
 
 #: what a method may declare as its result besides the named schemas
-_PLAIN_RESULTS = {'int': _INTEGER, 'string': _STRING}
+_PLAIN_RESULTS = {'int': _INTEGER, 'string': _STRING,
+                  'object': {'type': 'object'}}
 
 
 def result_schema(name):
     """The schema of a declared result (`expose_rpc(..., result=name)`):
-    a named schema, `'int'`/`'string'`, each also as `'<name>[]'` (an
-    array of them).
+    a named schema, `'int'`/`'string'`/`'object'`, each also as
+    `'<name>[]'` (an array of them).
 
     :raise KeyError: for a name that is none of these
     """

@@ -39,8 +39,8 @@ from tracrpc.trac_private import changed_fields
 from tracrpc.api import AbstractRPCHandler, Binary, ConflictError, \
                         InvalidParams, batched_by, checked_per, \
                         expose_rpc
-from tracrpc.util import exception_to_unicode, recorded_author, \
-                         refuse_if_invalid, to_utimestamp
+from tracrpc.util import compatibility_names, exception_to_unicode, \
+                         recorded_author, refuse_if_invalid, to_utimestamp
 
 __all__ = ['TicketRPC', 'StatusRPC', 'ComponentRPC', 'VersionRPC',
            'MilestoneRPC', 'TypeRPC', 'ResolutionRPC', 'PriorityRPC',
@@ -49,10 +49,13 @@ __all__ = ['TicketRPC', 'StatusRPC', 'ComponentRPC', 'VersionRPC',
 #: A stale `_ts`. The first sentence is the one Trac's web UI used for a
 #: mid-air collision: Mylyn recognises the conflict by it (and by the
 #: XML-RPC fault code 1) and offers to refresh and merge.
+#: the stale-`_ts` fault: Mylyn's sentence (it matches it), Trac 1.6's
+#: own sentence (which other clients look for), then what to do
 _COLLISION = ('Sorry, can not save your changes. This ticket has been '
-              'modified by someone else since you started. Ticket #%s '
-              'changed since you read it (its _ts); nothing was saved. Read '
-              'it again and retry.')
+              'modified by someone else since you started. Your changes '
+              'have not been saved because this ticket has been modified '
+              'since you started editing. Ticket #%s changed since you read '
+              'it (its _ts); nothing was saved. Read it again and retry.')
 
 #: Attributes that are never ticket fields: the workflow action, the
 #: change token and the action controls' inputs (`action_*`).
@@ -159,7 +162,7 @@ class TicketRPC(AbstractRPCHandler):
         Pass the action as `attributes['action']` to `ticket.update`, and
         each input (e.g. `action_resolve_resolve_resolution`) as another
         attribute. `options` is empty for free-text inputs."""
-        ticket = self._ticket(req, id)
+        ticket = self.viewable_ticket(req, id)
         return [self._action_info(req, ticket, action)
                 for action in TicketSystem(self.env)
                               .get_available_actions(req, ticket)]
@@ -169,7 +172,7 @@ class TicketRPC(AbstractRPCHandler):
     def getAvailableActions(self, req, id):
         """Deprecated: use `ticket.getActions`. Return the names of the
         workflow actions you may perform on a ticket."""
-        ticket = self._ticket(req, id)
+        ticket = self.viewable_ticket(req, id)
         return TicketSystem(self.env).get_available_actions(req, ticket)
 
     @expose_rpc(None, list, int, readonly=True, result='ChangeLogEntry[]')
@@ -193,7 +196,7 @@ class TicketRPC(AbstractRPCHandler):
                                     'all changes')
             when = None
         with self.env.db_query:  # one pooled connection for the reads
-            ticket = self._ticket(req, id)
+            ticket = self.viewable_ticket(req, id)
             changes = self._visible_changes(req, ticket,
                                             ticket.get_changelog())
         if when is not None:
@@ -247,7 +250,7 @@ class TicketRPC(AbstractRPCHandler):
                 req, attributes.get('reporter'), 'TICKET_ADMIN')
             action = self._apply_workflow(req, ticket,
                                           attributes.get('action'), True)
-            self._validate(req, ticket, None)
+            self.validate_change(req, ticket, None)
             controllers = _controllers(req, ticket, action)
             ticket.insert(when=self._when(req, when))
             for controller in controllers:
@@ -282,10 +285,16 @@ class TicketRPC(AbstractRPCHandler):
         not save your changes"). Trac's validation and the ticket
         manipulators run as in the web UI.
         `author` and `when` are honoured for TICKET_ADMIN only. With
-        `notify` the usual ticket mail is sent."""
+        `notify` the usual ticket mail is sent.
+
+        `attributes['replyto']`, a comment number, makes the comment a
+        reply to that comment, threaded as the web UI's Reply button
+        does (`ticket.changeLog` then numbers it `"<parent>.<number>"`;
+        see also `ticket.replyToComment`)."""
         attributes = attributes or {}
-        ticket = self._ticket(req, id)
+        ticket = self.viewable_ticket(req, id)
         token = attributes.get('_ts')
+        replyto = reply_target(ticket, attributes.get('replyto'))
         with _request_args(req, attributes):
             action = attributes.get('action')
             if action:
@@ -295,11 +304,11 @@ class TicketRPC(AbstractRPCHandler):
                 self._populate(req, ticket, attributes, direct=True)
             self._check_change_permissions(req, ticket, comment,
                                            direct=not action)
-            self._validate(req, ticket, comment)
+            self.validate_change(req, ticket, comment)
             controllers = _controllers(req, ticket, action) if action else []
             author = recorded_author(req, author, 'TICKET_ADMIN')
             when = self._save(ticket, token, author, comment,
-                              self._when(req, when))
+                              self._when(req, when), replyto)
             for controller in controllers:
                 controller.apply_action_side_effects(req, ticket, action)
         if when and notify:
@@ -312,7 +321,7 @@ class TicketRPC(AbstractRPCHandler):
     @checked_per('ticket', 'TICKET_ADMIN')
     def delete(self, req, id):
         """Delete a ticket (TICKET_ADMIN). Returns 0."""
-        ticket = self._ticket(req, id)
+        ticket = self.viewable_ticket(req, id)
         req.perm(ticket.resource).require('TICKET_ADMIN')
         ticket.delete()
         return 0
@@ -325,7 +334,7 @@ class TicketRPC(AbstractRPCHandler):
         """Return the attachments of a ticket as
         `[[filename, description, size, time, author], ...]`."""
         with self.env.db_query:  # one pooled connection for both reads
-            parent = self._ticket(req, ticket).resource
+            parent = self.viewable_ticket(req, ticket).resource
             return [attachments.attachment_info(attachment) for attachment
                     in attachments.list_attachments(self.env, req, parent)]
 
@@ -333,7 +342,7 @@ class TicketRPC(AbstractRPCHandler):
     @checked_per('ticket', 'TICKET_VIEW')
     def getAttachment(self, req, ticket, filename):
         """Return the content of a ticket attachment."""
-        parent = self._ticket(req, ticket).resource
+        parent = self.viewable_ticket(req, ticket).resource
         return attachments.get_attachment(self.env, req, parent, filename)
 
     @expose_rpc(None, str, int, str, str, Binary, readonly=False)
@@ -341,7 +350,7 @@ class TicketRPC(AbstractRPCHandler):
     @checked_per('ticket', 'TICKET_APPEND')
     def putAttachment(self, req, ticket, filename, description, data,
                       replace=True):
-        parent = self._ticket(req, ticket).resource
+        parent = self.viewable_ticket(req, ticket).resource
         return attachments.put_attachment(self.env, req, parent, filename,
                                           description, data, replace)
     putAttachment.__doc__ = attachments.PUT_HELP.format(noun='ticket')
@@ -350,13 +359,13 @@ class TicketRPC(AbstractRPCHandler):
     @checked_per('ticket', 'TICKET_ADMIN')
     def deleteAttachment(self, req, ticket, filename):
         """Delete a ticket attachment (ATTACHMENT_DELETE). Returns true."""
-        parent = self._ticket(req, ticket).resource
+        parent = self.viewable_ticket(req, ticket).resource
         attachments.delete_attachment(self.env, req, parent, filename)
         return True
 
     # Internal methods
 
-    def _ticket(self, req, id):
+    def viewable_ticket(self, req, id):
         """The ticket `id`, after checking TICKET_VIEW on it."""
         with self.env.db_query:  # one pooled connection for both
             self._require_view(req, id)
@@ -412,7 +421,7 @@ class TicketRPC(AbstractRPCHandler):
                     else set(model.Ticket.protected_fields)
         fields = {field['name']: field for field in ticket.fields}
         for name, value in attributes.items():
-            if name in ('action', '_ts', 'id') or \
+            if name in ('action', '_ts', 'id', 'replyto') or \
                     name.startswith(_CONTROL_PREFIX):
                 continue
             if name not in fields or name in protected:
@@ -472,7 +481,7 @@ class TicketRPC(AbstractRPCHandler):
         if comment:
             perm.require('TICKET_APPEND')
 
-    def _validate(self, req, ticket, comment):
+    def validate_change(self, req, ticket, comment):
         """Trac's field validation and the ticket manipulators; their
         messages become the error."""
         refuse_if_invalid('ticket', self._problems(req, ticket, comment))
@@ -484,36 +493,21 @@ class TicketRPC(AbstractRPCHandler):
                     yield 'comment', message
             yield from manipulator.validate_ticket(req, ticket)
 
-    def _save(self, ticket, token, author, comment, when):
+    def _save(self, ticket, token, author, comment, when, replyto=None):
         """Save the changes, if `token` (when given) still matches the
         ticket's change time; return the time of the change, or `None`
-        when there was nothing to save.
+        when there was nothing to save. The comment replies to comment
+        `replyto`, when given.
 
-        The first statement locks the ticket's row (it changes the
-        change time, so every backend counts the row), so the check, the
-        comment numbering and the save are one atomic step even across
-        processes. The time is taken once the lock is held: Trac numbers
-        a comment after the latest change by time."""
+        Under `locked_ticket`, the check, the comment numbering and the
+        save are one atomic step even across processes. The time is
+        taken once the lock is held: Trac numbers a comment after the
+        latest change by time."""
         if not changed_fields(ticket) and not (comment or '').strip():
             return None
-        if token is not None:
-            try:
-                token = int(token)
-            except ValueError:
-                raise InvalidParams('"_ts" must be the token returned by '
-                                    'ticket.get')
-        sql = "UPDATE ticket SET changetime=changetime+1 WHERE id=%s"
-        args = [ticket.id]
-        if token is not None:
-            sql += " AND changetime=%s"
-            args.append(token)
-        with self.env.db_transaction as db:
-            cursor = db.cursor()
-            cursor.execute(sql, args)
-            if cursor.rowcount != 1:
-                raise ConflictError(_COLLISION % ticket.id)
+        with locked_ticket(self.env, ticket.id, token):
             when = when or datetime_now(utc)
-            ticket.save_changes(author, comment, when=when)
+            ticket.save_changes(author, comment, when=when, replyto=replyto)
         return when
 
     def _when(self, req, when):
@@ -585,6 +579,64 @@ def _ticket_info(id, values):
     values = dict(values)
     values['_ts'] = str(to_utimestamp(values['changetime']))
     return [id, values['time'], values['changetime'], values]
+
+
+@contextmanager
+def locked_ticket(env, id, token=None):
+    """A transaction holding the lock of ticket `id`'s row, entered only
+    when `token` (a `_ts` from `ticket.get`), if given, still matches the
+    ticket's change time.
+
+    The first statement locks the row (it changes the change time, so
+    every backend counts the row), so a check and the change made in the
+    transaction are one atomic step even across processes.
+
+    :raise ConflictError: when the ticket changed since `token`
+    :raise InvalidParams: when `token` is no change token
+    """
+    sql = "UPDATE ticket SET changetime=changetime+1 WHERE id=%s"
+    args = [id]
+    if token is not None:
+        try:
+            args.append(int(token))
+        except ValueError:
+            raise InvalidParams('"_ts" must be the token returned by '
+                                'ticket.get')
+        sql += " AND changetime=%s"
+    with env.db_transaction as db:
+        cursor = db.cursor()
+        cursor.execute(sql, args)
+        if cursor.rowcount != 1:
+            raise ConflictError(_COLLISION % id)
+        yield db
+
+
+def comment_change(ticket, cnum):
+    """The change of `ticket` that carries comment `cnum` (see
+    `Ticket.get_change`).
+
+    :raise InvalidParams: for a number that is no positive integer
+    :raise ResourceNotFound: when the ticket has no such comment
+    """
+    if isinstance(cnum, bool) or not isinstance(cnum, int) or cnum < 1:
+        raise InvalidParams('a comment number is a positive integer, not '
+                            '%r' % (cnum,))
+    change = ticket.get_change(cnum)
+    if not change:
+        raise ResourceNotFound('Ticket #%s has no comment %s.'
+                               % (ticket.id, cnum), 'Invalid comment number')
+    return change
+
+
+def reply_target(ticket, replyto):
+    """The comment number a reply in `attributes['replyto']` names,
+    checked (as an int, or a string of digits); `None` for no reply."""
+    if replyto in (None, ''):
+        return None
+    if isinstance(replyto, str) and replyto.strip().isdigit():
+        replyto = int(replyto)
+    comment_change(ticket, replyto)
+    return replyto
 
 
 def _not_found(id):
@@ -880,3 +932,6 @@ class StatusRPC(AbstractRPCHandler):
     def delete(self, req, name):
         """Deprecated no-op: configure `[ticket-workflow]`. Returns 0."""
         return 0
+
+
+__getattr__ = compatibility_names(__name__)

@@ -16,20 +16,35 @@ these names, so they are part of the public API: `cleandoc_`, `gettext`,
 
 import inspect
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from trac.core import TracError
 from trac.util.datefmt import from_utimestamp, to_utimestamp, utc
 from trac.util.text import exception_to_unicode, to_unicode
-from trac.util.translation import gettext
+from trac.util.translation import dgettext, domain_functions
 from trac.web.api import RequestDone
 
-__all__ = ['cleandoc_', 'gettext', 'to_b', 'to_unicode', 'accepts_mimetype',
+__all__ = ['cleandoc_', 'gettext', '_', 'ngettext', 'tag_', 'add_domain',
+           'i18n_domain', 'to_b', 'to_unicode', 'accepts_mimetype',
            'prepare_docs', 'exception_to_unicode', 'to_utimestamp',
            'from_utimestamp', 'recorded_author', 'utc_fields',
            'replace_xml_illegal', 'replace_surrogates', 'parse_iso_datetime',
            'walk', 'NestingTooDeep', 'request_content_type', 'send_body',
            'refuse_if_invalid', 'XML_ILLEGAL']
+
+#: the plugin's message domain (its catalogs: tracrpc/locale)
+i18n_domain = 'tracrpc'
+add_domain, ngettext, tag_ = domain_functions(i18n_domain, 'add_domain',
+                                              'ngettext', 'tag_')
+
+
+def gettext(msgid, **kwargs):
+    """`msgid` translated in the plugin's domain (the user's language,
+    as Trac negotiated it), with `%(name)s` filled from `kwargs`."""
+    return dgettext(i18n_domain, msgid, **kwargs)
+
+
+_ = gettext
 
 
 def cleandoc_(text):
@@ -45,10 +60,16 @@ def to_b(text):
 
 
 def accepts_mimetype(req, mimetype):
-    """Tell whether the request's `Accept` header lists `mimetype`."""
-    accept = req.get_header('Accept') or ''
-    return any(part.split(';', 1)[0].strip() == mimetype
-               for part in accept.split(','))
+    """Tell whether the request's `Accept` header lists `mimetype` (or
+    one of the tuple `mimetype`), by prefix; a request without `Accept`
+    accepts anything when it is a GET (as in TracXMLRPC)."""
+    if isinstance(mimetype, str):
+        mimetype = (mimetype,)
+    accept = req.get_header('Accept')
+    if accept is None:
+        return req.method == 'GET'
+    return any(part.strip().startswith(wanted)
+               for part in accept.split(',') for wanted in mimetype)
 
 
 def prepare_docs(text, indent=4):
@@ -109,8 +130,10 @@ def replace_surrogates(text):
 
 
 def parse_iso_datetime(text):
-    """Parse an ISO 8601 date-time in UTC, with or without dashes, a
-    decimal fraction of a second or a trailing `Z` / `+00:00`.
+    """Parse an ISO 8601 date-time in every form TracXMLRPC accepts: with
+    or without dashes and colons, `T`, `t`, `_` or a space between date
+    and time, a decimal fraction of a second, `Z`/`z` or any offset
+    (converted to UTC; none means UTC), or a date alone (midnight UTC).
 
     :return: an aware `datetime` in UTC
     :raise ValueError: when `text` is not such a date-time
@@ -118,15 +141,21 @@ def parse_iso_datetime(text):
     match = _ISO_RE.match(text.strip())
     if not match:
         raise ValueError('Invalid date-time %r' % text)
-    year, month, day, hour, minute, second, fraction = match.groups()
+    year, month, day, hour, minute, second, fraction, zone = match.groups()
     micro = int(round(float('0.' + fraction) * 1000000)) if fraction else 0
-    value = datetime(int(year), int(month), int(day), int(hour),
-                     int(minute), int(second), min(micro, 999999), utc)
+    value = datetime(int(year), int(month), int(day), int(hour or 0),
+                     int(minute or 0), int(second or 0), min(micro, 999999),
+                     utc)
+    if zone and zone not in 'Zz':
+        sign, hours, minutes = zone[0], int(zone[1:3]), int(zone[-2:])
+        offset = timedelta(hours=hours, minutes=minutes)
+        value = value - offset if sign == '+' else value + offset
     return value
 
 
-_ISO_RE = re.compile(r'(\d{4})-?(\d\d)-?(\d\d)T(\d\d):(\d\d):(\d\d)'
-                     r'(?:\.(\d+))?(?:Z|[+-]00:?00)?$')
+_ISO_RE = re.compile(r'(\d{4})-?(\d\d)-?(\d\d)'
+                     r'(?:[Tt_ ](\d\d):?(\d\d):?(\d\d)(?:\.(\d+))?'
+                     r'([Zz]|[+-]\d\d:?\d\d)?)?$')
 
 
 class NestingTooDeep(ValueError):
@@ -176,3 +205,18 @@ def send_body(req, body, content_type, status=200):
         for chunk in [body] if isinstance(body, bytes) else body:
             req.write(chunk)
     raise RequestDone
+
+
+def compatibility_names(module):
+    """The module-level `__getattr__` of `module`: it answers the names
+    plugins written for TracXMLRPC 1.2.0.dev0 import from it (kept in
+    `tracrpc.compat`, loaded on first use)."""
+    def __getattr__(name):
+        if name.startswith('__'):  # the import system's own questions
+            raise AttributeError(name)
+        from tracrpc import compat
+        return compat.lookup(module, name)
+    return __getattr__
+
+
+__getattr__ = compatibility_names(__name__)

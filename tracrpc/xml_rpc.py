@@ -20,9 +20,9 @@ from trac.core import Component, implements
 from tracrpc.api import Binary, ConflictError, InvalidParams, \
                         IRPCProtocol, MulticallResult, ProtocolException, \
                         XMLRPCSystem, error_code_and_message
-from tracrpc.util import XML_ILLEGAL, parse_iso_datetime, \
-                         replace_xml_illegal, request_content_type, \
-                         send_body, utc_fields
+from tracrpc.util import XML_ILLEGAL, compatibility_names, \
+                         parse_iso_datetime, replace_xml_illegal, \
+                         request_content_type, send_body, utc_fields
 
 #: the fault code of a conflict (a stale ticket `_ts`, a wiki page saved
 #: meanwhile): 1, as the original plugin answered it and as Mylyn's
@@ -371,3 +371,6 @@ _DUMPERS = {type(None): _dump_nil, bool: _dump_bool, int: _dump_int,
             list: _dump_array, tuple: _dump_array, dict: _dump_struct,
             bytes: _dump_bytes, bytearray: _dump_bytes, Binary: _dump_binary,
             xmlrpc.client.Binary: _dump_binary}
+
+
+__getattr__ = compatibility_names(__name__)
