@@ -68,13 +68,14 @@ def database(request):
 
 @contextlib.contextmanager
 def serving(root, dburi, mail_port, config=(), permissions=(),
-            basic_auth=True):
+            basic_auth=True, plugins=()):
     """A tracd serving a fresh test environment under `root` (with the
-    extra trac.ini settings `config` and grants `permissions`), as a
-    `Server`; with `basic_auth` tracd itself authenticates `/login/*`
-    against the test users' htpasswd file (`Server.htpasswd`)."""
+    extra trac.ini settings `config`, grants `permissions` and plugin
+    files `plugins`), as a `Server`; with `basic_auth` tracd itself
+    authenticates `/login/*` against the test users' htpasswd file
+    (`Server.htpasswd`)."""
     env_path, htpasswd = prepare(str(root), dburi, mail_port, config,
-                                 permissions)
+                                 permissions, plugins)
     port = tracenv.free_port()
     with open(str(root / 'tracd.log'), 'w') as log:
         process = tracenv.start_tracd(env_path,

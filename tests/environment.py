@@ -52,19 +52,22 @@ TEST_PERMISSIONS = (
 
 
 def build_environment(path, dburi='sqlite:db/trac.db', config=(),
-                      permissions=()):
+                      permissions=(), plugins=()):
     """The test environment: `TEST_PERMISSIONS` and the extra
-    `(subject, action)` grants `permissions`, nothing else."""
+    `(subject, action)` grants `permissions`, nothing else; the test
+    plugins (tests/plugins) and the files `plugins` in its plugins
+    directory."""
     env = tracenv.create_environment(path, dburi, config, TEST_PERMISSIONS)
     with env.db_transaction as db:
         db("DELETE FROM permission WHERE username IN "
            "('anonymous', 'authenticated')")
         db.executemany("INSERT INTO permission VALUES (%s, %s)",
                        permissions)
-    for name in os.listdir(os.path.join(HERE, 'plugins')):
-        if name.endswith('.py'):
-            shutil.copy(os.path.join(HERE, 'plugins', name),
-                        os.path.join(path, 'plugins'))
+    plugins = [os.path.join(HERE, 'plugins', name) for name
+               in os.listdir(os.path.join(HERE, 'plugins'))
+               if name.endswith('.py')] + list(plugins)
+    for plugin in plugins:
+        shutil.copy(plugin, os.path.join(path, 'plugins'))
     env.shutdown()
     return path
 
@@ -99,17 +102,18 @@ def environment_config(mail_port):
             # tests try wrong tokens on purpose (throttling: test_tokens)
             ('rpc', 'auth_failures', '100000'),
             ('trac', 'permission_policies',
-             'SecretTicketPolicy, DefaultWikiPolicy, DefaultTicketPolicy, '
+             'SecretTicketPolicy, FrozenCommentPolicy, DefaultWikiPolicy, '
+             'DefaultTicketPolicy, '
              'DefaultPermissionPolicy, LegacyAttachmentPolicy')]
 
 
-def prepare(root, dburi, mail_port, config=(), permissions=()):
+def prepare(root, dburi, mail_port, config=(), permissions=(), plugins=()):
     """Build the test environment and its htpasswd file under `root`,
-    with the extra trac.ini settings `config` and grants `permissions`;
-    return their paths."""
+    with the extra trac.ini settings `config`, grants `permissions` and
+    plugin files `plugins`; return their paths."""
     env_path = build_environment(os.path.join(root, 'env'), dburi,
                                  environment_config(mail_port) +
-                                 list(config), permissions)
+                                 list(config), permissions, plugins)
     htpasswd = os.path.join(root, 'htpasswd')
     tracenv.write_htpasswd(htpasswd, {name: name for name in TEST_USERS})
     return env_path, htpasswd

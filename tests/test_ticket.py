@@ -71,7 +71,7 @@ def test_create_permission_denied(rpc):
     assert fault.code == 403
 
 
-@pytest.mark.parametrize('args', [(), ('only summary',), (1, 'x'),
+@pytest.mark.parametrize('args', [(), ('only summary',), ([1], 'x'),
                                   ('s', 'd', ['not', 'a', 'dict']),
                                   ('s', 'd', {'summary': ['x']})])
 def test_create_bad_arguments(user, args):

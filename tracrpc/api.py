@@ -602,8 +602,8 @@ class Method(object):
         if not self.builtin:
             return list(params), {}
         for signature in candidates:
-            converted = [_lenient(value, type_) for value, type_
-                         in zip(params, signature[1:])]
+            converted = [self._lenient(name, value, type_) for name, value,
+                         type_ in zip(self.arg_names, params, signature[1:])]
             if _UNCONVERTIBLE not in converted:
                 return converted, {}
         index = self._first_mismatch(params, candidates[0][1:])
@@ -641,17 +641,22 @@ class Method(object):
         kwargs = {}
         for arg_name, value in params.items():
             type_ = self._arg_types.get(arg_name)
-            if (type_ is not None or arg_name in self._arg_types) and \
-                    not self._accepts(arg_name, value, type_):
-                if self.builtin:
-                    value = _lenient(value, type_)
-                    if value is _UNCONVERTIBLE:
-                        raise self._wrong_type(arg_name, params[arg_name],
-                                               type_)
-                kwargs[arg_name] = value
-                continue
-            kwargs[arg_name] = _coerce(value, type_)
+            if type_ is not None or arg_name in self._arg_types:
+                taken = self._lenient(arg_name, value, type_)
+                if taken is not _UNCONVERTIBLE:
+                    value = taken
+                elif self.builtin:
+                    raise self._wrong_type(arg_name, value, type_)
+            kwargs[arg_name] = value
         return kwargs
+
+    def _lenient(self, arg_name, value, type_):
+        """`value` as the method takes it for an argument of `type_`:
+        as it is when it fits, converted where TracXMLRPC took it so
+        (`_lenient`, for this plugin's methods), else `_UNCONVERTIBLE`."""
+        if self._accepts(arg_name, value, type_):
+            return _coerce(value, type_)
+        return _lenient(value, type_) if self.builtin else _UNCONVERTIBLE
 
 
 _UNCONVERTIBLE = object()

@@ -94,7 +94,7 @@ class TracRpcJSONDecoder(json.JSONDecoder):
 
     def decode(self, text, *args, **kwargs):
         return json_rpc._decode(super().decode(text, *args, **kwargs),
-                                XMLRPCSystem.max_depth.default)
+                                int(XMLRPCSystem.max_depth.default))
 
 
 class JsonProtocolException(ProtocolException):

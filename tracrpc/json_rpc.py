@@ -13,6 +13,7 @@ import base64
 import binascii
 import math
 import re
+import xmlrpc.client
 from datetime import datetime
 
 try:
@@ -251,6 +252,9 @@ def _from_hint(hint):
 
 
 def _to_wire(value):
+    if isinstance(value, xmlrpc.client.DateTime):
+        # what plugins written for xmlrpclib return (`to_xmlrpc_datetime`)
+        value = parse_iso_datetime(value.value)
     if isinstance(value, datetime):
         # as `isoformat()` writes it: the fraction only when there is one
         fields = utc_fields(value)

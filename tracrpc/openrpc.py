@@ -285,6 +285,7 @@ def method_object(method):
             'errors': _errors(method),
             'x-permission': method.permission_label,
             'x-readonly': method.readonly,
+            'x-component': method.component,
             'x-xmlrpc-signatures': method.xmlrpc_signatures()}
 
 

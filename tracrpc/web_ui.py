@@ -386,6 +386,7 @@ class RPCWeb(Component):
                 'readonly': method.readonly,
                 'result': method.result,
                 'conflicts': method.conflicts,
+                'plugin': None if method.builtin else method.component,
                 'form': json.dumps(_console_form(method)),
                 'examples': call_examples(method, req.abs_href.login('rpc'))}
 

@@ -317,6 +317,11 @@ def _dump_datetime(value, out):
               '</dateTime.iso8601></value>\n' % utc_fields(value)[:6])
 
 
+def _dump_xmlrpc_datetime(value, out):
+    # what plugins written for xmlrpclib return (`to_xmlrpc_datetime`)
+    _dump_datetime(parse_iso_datetime(value.value), out)
+
+
 def _dump_array(value, out):
     write = out.write
     write('<value><array><data>\n')
@@ -370,7 +375,8 @@ _DUMPERS = {type(None): _dump_nil, bool: _dump_bool, int: _dump_int,
             float: _dump_double, str: _dump_string, datetime: _dump_datetime,
             list: _dump_array, tuple: _dump_array, dict: _dump_struct,
             bytes: _dump_bytes, bytearray: _dump_bytes, Binary: _dump_binary,
-            xmlrpc.client.Binary: _dump_binary}
+            xmlrpc.client.Binary: _dump_binary,
+            xmlrpc.client.DateTime: _dump_xmlrpc_datetime}
 
 
 __getattr__ = compatibility_names(__name__)
