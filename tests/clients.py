@@ -6,6 +6,7 @@ import base64
 import http.client
 import json
 import os
+import re
 import uuid
 import xmlrpc.client
 from datetime import datetime
@@ -75,6 +76,17 @@ class Server(object):
         """Open the environment for checking what a call stored."""
         from trac.env import Environment
         return Environment(self.env_path)
+
+
+def web_page(server, user, path):
+    """A page of Trac's web UI as `user` sees it (logged in)."""
+    status, headers, body = http_request(server.url, 'GET', '/login', None,
+                                         user, {})
+    cookie = re.search(r'trac_auth=[^;]+', headers['Set-Cookie']).group(0)
+    status, headers, body = http_request(server.url, 'GET', path, None, None,
+                                         {'Cookie': cookie})
+    assert status == 200
+    return body
 
 
 def auth_header(user):

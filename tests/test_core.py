@@ -439,6 +439,17 @@ def test_jsonrpc_multicall(server):
         == [('b', -32601), ('c', 403)]
 
 
+def test_jsonrpc_multicall_call_without_id_answers_with_the_outer_id(
+        server):
+    response = server.client('jsonrpc').request({
+        'method': 'system.multicall', 'id': 'outer', 'params': [
+            {'method': 'bare.add', 'params': [1, 2]},
+            {'method': 'nosuch'}]})
+    assert [answer['id'] for answer in response['result']] == \
+        ['outer', 'outer']
+    assert response['result'][0]['result'] == 3
+
+
 def test_multicall_length_capped(server, protocol):
     calls = [('system.getAPIVersion', [])] * 1001
     with pytest.raises(Fault) as raised:

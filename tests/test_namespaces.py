@@ -6,11 +6,10 @@ export give the same user."""
 
 import csv
 import io
-import re
 import xml.etree.ElementTree as ElementTree
 from datetime import datetime, timedelta, timezone
 
-from clients import fault_of, http_request, unique
+from clients import fault_of, unique, web_page
 from test_permissions import known_user
 
 
@@ -57,17 +56,6 @@ def test_events_as_the_rss_feed_shows_them(user, admin, server):
     assert urls == {link for link, title in feed}
     assert {event['title'] for event in events} == \
         {title for link, title in feed}
-
-
-def web_page(server, user, path):
-    """A page of Trac's web UI as `user` sees it (logged in)."""
-    status, headers, body = http_request(server.url, 'GET', '/login', None,
-                                         user, {})
-    cookie = re.search(r'trac_auth=[^;]+', headers['Set-Cookie']).group(0)
-    status, headers, body = http_request(server.url, 'GET', path, None, None,
-                                         {'Cookie': cookie})
-    assert status == 200
-    return body
 
 
 def rss_items(server, user, query):

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from clients import CONFLICT_CODES, Binary, fault_of, unique
+from clients import CONFLICT_CODES, Binary, fault_of, unique, web_page
 
 
 # -- Reading and writing ----------------------------------------------------
@@ -248,6 +248,12 @@ def test_search_finds_ticket_and_page(server, rpc):
     assert '%s/wiki/%s' % (server.url, page) in hrefs
     for href, title, date, author, excerpt in results:
         assert isinstance(date, datetime) and author == 'user'
+    titles = dict((result[0], result[1]) for result in results)
+    title = titles['%s/ticket/%d' % (server.url, tid)]
+    assert title == '<span class="new">#%d</span>: defect: About %s (new)' \
+        % (tid, word)
+    shown = web_page(server, 'user', '/search?q=%s&ticket=on' % word)
+    assert title in shown.decode('utf-8')  # as Trac's search page shows it
     only_wiki = user.call('search.performSearch', word, ['wiki'])
     assert [r[0] for r in only_wiki] == ['%s/wiki/%s' % (server.url, page)]
 

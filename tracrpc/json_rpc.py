@@ -146,13 +146,25 @@ def encode_result(request, result):
     is a list of response objects: the result of `system.multicall`, or
     for a batch (`request` has `calls`) the batch's answer."""
     if isinstance(result, MulticallResult):
+        batch = 'calls' in request
         result = [response for response in
-                  (_response(outcome.request, outcome.result, outcome.error)
+                  (_response(outcome.request if batch else
+                             _with_id(outcome.request, request.get('id')),
+                             outcome.result, outcome.error)
                    for outcome in result.outcomes)
                   if response is not None]
-        if 'calls' in request:
+        if batch:
             return _dumps(result) if result else None
     return _dumps(_response(request, result))
+
+
+def _with_id(call, request_id):
+    """A call of a `system.multicall` without an id of its own answers
+    with the multicall's id (as TracXMLRPC does); any id it has,
+    however falsy, stays."""
+    if isinstance(call, dict) and 'id' not in call:
+        return dict(call, id=request_id)
+    return call
 
 
 def encode_error(request, e):

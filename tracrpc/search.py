@@ -40,7 +40,9 @@ class SearchRPC(AbstractRPCHandler):
         """Search for `query` (words, or phrases in quotes) with the given
         filters (default: all) and return the results, newest first, as
         `[[href, title, date, author, excerpt], ...]`; `href` is an
-        absolute URL. A single word must be at least
+        absolute URL, `title` the HTML fragment Trac's search page shows
+        (e.g. `<span class="new">#1</span>: Crash on save`), `excerpt`
+        plain text. A single word must be at least
         `[search] min_query_length` characters long (3 by default)."""
         available = self._filters(req)
         if filters is None:
@@ -57,8 +59,8 @@ class SearchRPC(AbstractRPCHandler):
             raise TracError('Search query too short. Query must be at least '
                             '%d characters long.' % module.min_query_length)
         base = req.abs_href() + '/'
-        return [[urljoin(base, href), plaintext(str(title), False), date,
-                 author, plaintext(str(excerpt), False)]
+        return [[urljoin(base, href), str(title), date, author,
+                 plaintext(str(excerpt), False)]
                 for href, title, date, author, excerpt
                 in self._results(req, terms, filters)]
 
