@@ -10,7 +10,7 @@ from datetime import datetime
 
 import pytest
 
-from clients import PROTOCOLS, Binary, Fault, fault_of
+from clients import PROTOCOLS, Binary, Fault, fault_of, http_request
 
 XML_CALL = ("<?xml version='1.0'?><methodCall><methodName>%s</methodName>"
             "<params>%s</params></methodCall>")
@@ -721,6 +721,21 @@ def test_plugin_protocol_routed_by_content_type(server):
     status, headers, body = server.post(b'nosuch', 'application/x-lines',
                                         'user')
     assert body == b'ERR -32601'
+
+
+def test_get_of_a_plugin_protocols_content_type_goes_to_it(server):
+    """As in TracXMLRPC; browsers (no Content-Type) still get the page,
+    and GET calls are read-only."""
+    status, headers, body = http_request(
+        server.url, 'GET', '/login/rpc', b'system.getAPIVersion', 'user',
+        {'Content-Type': 'application/x-lines'})
+    assert (status, body[:8]) == (200, b'OK [1, 2')
+    status, headers, body = http_request(
+        server.url, 'GET', '/login/rpc', b'ticket.delete\n1', 'admin',
+        {'Content-Type': 'application/x-lines'})
+    assert body == b'ERR 403'
+    status, headers, body = server.get('/login/rpc', 'user')
+    assert status == 200 and b'<h3>bare.add</h3>' in body
 
 
 def test_plugin_provider_callable_in_both_protocols(server, protocol):

@@ -62,6 +62,11 @@ def _readonly_because(req, via_get):
     return None
 
 
+def _our_own(protocol):
+    """A protocol of this plugin (XML-RPC, JSON-RPC), not another's."""
+    return type(protocol).__module__.split('.', 1)[0] == 'tracrpc'
+
+
 def _console_form(method):
     """What the API page's console builds a method's form from: the
     parameters (name, type name of the first type accepted, required)
@@ -129,19 +134,19 @@ class RPCWeb(Component):
             return self._send_unauthorized(req)
         if req.method == 'OPTIONS':
             return self._preflight(req, allowed_origin)
+        content_type = request_content_type(req)
+        protocol, matched = self._route(path_item, content_type)
         if req.method in ('GET', 'HEAD'):
             if document:
                 return self._send_document(req)
+            if protocol is not None and \
+                    not _our_own(protocol) and content_type:
+                return self._process_body(req, protocol, matched, True)
             if 'method' in req.args:
                 return self._process_get_call(req)
             return self._render_listing(req)
-        content_type = request_content_type(req)
-        for protocol, matched in RPCRouter(self.env).routes()[path_item]:
-            if content_type.startswith(matched):
-                body, refusal = self._read_body(req)
-                if refusal:
-                    return self._send_plain(req, *refusal)
-                return self._process_rpc(req, protocol, matched, body)
+        if protocol is not None:
+            return self._process_body(req, protocol, matched, False)
         return self._send_plain(req, 415, "No protocol matching Content-Type "
                                           "'%s' at path '%s'."
                                 % (content_type, req.path_info))
@@ -165,6 +170,27 @@ class RPCWeb(Component):
         return [str(importlib.resources.files('tracrpc') / 'templates')]
 
     # Internal methods
+
+    def _route(self, path_item, content_type):
+        """`(protocol, matched content type)` answering `content_type`
+        at `path_item`, or `(None, None)`."""
+        for protocol, matched in RPCRouter(self.env).routes()[path_item]:
+            if content_type and content_type.startswith(matched):
+                return protocol, matched
+        return None, None
+
+    def _process_body(self, req, protocol, content_type, via_get):
+        """A call in the request body, for `protocol`. Another plugin's
+        protocol also answers GET requests of its content type, as in
+        TracXMLRPC (read-only, without the login cookie, as every GET
+        call)."""
+        if via_get and req.get_header('Content-Length') is None:
+            body, refusal = b'', None
+        else:
+            body, refusal = self._read_body(req)
+        if refusal:
+            return self._send_plain(req, *refusal)
+        return self._process_rpc(req, protocol, content_type, body, via_get)
 
     def _process_rpc(self, req, protocol, content_type, body, via_get=False):
         """Parse `body`, check, call and answer; every failure becomes
