@@ -22,12 +22,16 @@ setup(
     },
     keywords='trac plugin xmlrpc jsonrpc rpc',
     packages=['tracrpc'],
-    package_data={'tracrpc': ['templates/*.html', 'htdocs/*.js']},
+    package_data={'tracrpc': ['templates/*.html', 'htdocs/*.js',
+                              'locale/*/LC_MESSAGES/*.mo']},
     python_requires='>=3.9',
     install_requires=['Trac>=1.6,<1.7', 'setuptools<81'],
     extras_require={
         'json': ['simplejson'],
-        'test': ['pytest', 'simplejson', 'aiosmtpd', 'hypothesis',
+        # translations of Trac's and this plugin's pages (Trac's own
+        # extra), and the catalog commands of setup.cfg
+        'babel': ['Babel'],
+        'test': ['pytest', 'simplejson', 'aiosmtpd', 'hypothesis', 'Babel',
                  # Trac's WSGI application called in-process
                  'WebTest',
                  'gunicorn', 'psycopg2-binary', 'PyMySQL',

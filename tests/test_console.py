@@ -31,23 +31,37 @@ def server(http_server):
     return http_server
 
 
-@pytest.fixture(scope='module')
-def browser():
+def start_browser(language='en-US'):
+    """Headless Chromium whose requests ask for `language`."""
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for argument in ('--headless=new', '--no-sandbox',
-                     '--disable-dev-shm-usage', '--window-size=1200,1600'):
+                     '--disable-dev-shm-usage', '--window-size=1200,1600',
+                     '--lang=' + language):
         options.add_argument(argument)
-    driver = webdriver.Chrome(service=webdriver.ChromeService(CHROMEDRIVER),
-                              options=options)
+    options.add_experimental_option('prefs',
+                                    {'intl.accept_languages': language})
+    return webdriver.Chrome(service=webdriver.ChromeService(CHROMEDRIVER),
+                            options=options)
+
+
+@pytest.fixture(scope='module')
+def browser():
+    driver = start_browser()
     yield driver
     driver.quit()
 
 
-@pytest.fixture
-def page(browser, server, tmp_path, request):
-    """The API page, logged in as `user` (Basic auth at /login gives the
-    browser Trac's session cookie); a screenshot if the test fails."""
+@pytest.fixture(scope='module')
+def japanese_browser():
+    driver = start_browser('ja')
+    yield driver
+    driver.quit()
+
+
+def open_api_page(browser, server):
+    """Log in as `user` (Basic auth at /login gives the browser Trac's
+    session cookie) and open the API page."""
     credentials = base64.b64encode(b'user:user').decode()
     browser.execute_cdp_cmd('Network.enable', {})
     browser.execute_cdp_cmd('Network.setExtraHTTPHeaders', {
@@ -55,11 +69,26 @@ def page(browser, server, tmp_path, request):
     browser.get(server.url + '/login')
     browser.execute_cdp_cmd('Network.setExtraHTTPHeaders', {'headers': {}})
     browser.get(server.url + '/rpc')
-    yield browser
+    return browser
+
+
+@pytest.fixture
+def page(browser, server, tmp_path, request):
+    """The API page as `user` sees it; a screenshot if the test fails."""
+    yield open_api_page(browser, server)
     if request.node.report_call.failed:
         path = os.path.join(str(tmp_path), 'console.png')
         browser.save_screenshot(path)
         print('Screenshot of the failure: %s' % path)
+
+
+def test_the_page_in_japanese(japanese_browser, server):
+    page = open_api_page(japanese_browser, server)
+    assert page.find_element(By.TAG_NAME, 'h1').text == 'リモート API'
+    assert page.find_element(By.ID, 'rpc-filter').get_attribute(
+        'placeholder') == 'メソッドを絞り込む (例: ticket.get)'
+    assert method(page, 'ticket.get').find_element(
+        By.CLASS_NAME, 'rpc-try').text == '試す'
 
 
 def method(page, name):

@@ -16,9 +16,11 @@ from trac.core import Component, TracError, implements
 from trac.prefs.api import IPreferencePanelProvider
 from trac.util.datefmt import utc
 from trac.util.text import print_table, printout
+from trac.util.translation import gettext as trac_gettext
 from trac.web.chrome import add_notice
 
 from tracrpc.tokens import TokenStore
+from tracrpc.util import _, add_plugin_domain
 
 __all__ = ['TokenPreferencesPanel', 'TokenAdminPanel', 'TokenAdminCommands']
 
@@ -29,8 +31,8 @@ def _expiry(days):
     if not days:
         return None
     if not days.isdigit() or not 0 < int(days) <= 36500:
-        raise TracError('The expiry must be a number of days (1-36500), or '
-                        'empty for none.')
+        raise TracError(_('The expiry must be a number of days (1-36500), '
+                          'or empty for none.'))
     return datetime.now(utc) + timedelta(days=int(days))
 
 
@@ -40,11 +42,14 @@ class TokenPreferencesPanel(Component):
 
     implements(IPreferencePanelProvider)
 
+    def __init__(self):
+        add_plugin_domain(self.env)
+
     # IPreferencePanelProvider
 
     def get_preference_panels(self, req):
         if req.is_authenticated and 'XML_RPC' in req.perm:
-            yield 'rpctokens', 'API tokens'
+            yield 'rpctokens', _('API tokens')
 
     def render_preference_panel(self, req, panel):
         req.perm.require('XML_RPC')
@@ -52,7 +57,7 @@ class TokenPreferencesPanel(Component):
         data = {'new_token': None}
         if req.method == 'POST' and 'revoke' in req.args:
             if store.revoke(req.args.getint('revoke'), req.authname):
-                add_notice(req, 'The token is revoked.')
+                add_notice(req, _('The token is revoked.'))
             req.redirect(req.href.prefs(panel))
         if req.method == 'POST' and 'create' in req.args:
             data['new_token'], _ = store.create(
@@ -69,18 +74,22 @@ class TokenAdminPanel(Component):
 
     implements(IAdminPanelProvider)
 
+    def __init__(self):
+        add_plugin_domain(self.env)
+
     # IAdminPanelProvider
 
     def get_admin_panels(self, req):
         if 'TRAC_ADMIN' in req.perm('admin', 'general/rpctokens'):
-            yield 'general', 'General', 'rpctokens', 'API tokens'
+            yield ('general', trac_gettext('General'), 'rpctokens',
+                   _('API tokens'))
 
     def render_admin_panel(self, req, category, page, path_info):
         req.perm('admin', 'general/rpctokens').require('TRAC_ADMIN')
         store = TokenStore(self.env)
         if req.method == 'POST' and 'revoke' in req.args:
             if store.revoke(req.args.getint('revoke')):
-                add_notice(req, 'The token is revoked.')
+                add_notice(req, _('The token is revoked.'))
             req.redirect(req.href.admin(category, page))
         return 'admin_rpc_tokens.html', {'tokens': store.tokens()}
 

@@ -14,6 +14,7 @@ these names, so they are part of the public API: `cleandoc_`, `gettext`,
 `exception_to_unicode`, `to_utimestamp`, `from_utimestamp`.
 """
 
+import importlib.resources
 import inspect
 import re
 from datetime import datetime, timedelta, timezone
@@ -36,6 +37,13 @@ __all__ = ['cleandoc_', 'gettext', '_', 'ngettext', 'tag_', 'add_domain',
 i18n_domain = 'tracrpc'
 add_domain, ngettext, tag_ = domain_functions(i18n_domain, 'add_domain',
                                               'ngettext', 'tag_')
+
+
+def add_plugin_domain(env):
+    """Make the plugin's catalogs (`tracrpc/locale`) answer its message
+    domain in `env` (each component that shows text calls it)."""
+    add_domain(env.path, str(importlib.resources.files('tracrpc') /
+                             'locale'))
 
 
 def gettext(msgid, **kwargs):

@@ -17,15 +17,17 @@ from trac.perm import PermissionError
 from trac.util.html import tag
 from trac.web.api import IRequestHandler, RequestDone
 from trac.web.chrome import INavigationContributor, ITemplateProvider, \
-                            add_script, add_stylesheet, web_context
+                            add_script, add_script_data, add_stylesheet, \
+                            web_context
 from trac.wiki.formatter import format_to_html
 
 from tracrpc.api import API_VERSION, RPC_TYPES, CallPolicy, RPCError, \
                         RPCState, XMLRPCSystem, log_rpc_error
 from tracrpc.examples import call_examples
 from tracrpc.request import RPCRouter
-from tracrpc.util import cleandoc_, exception_to_unicode, \
-                         request_content_type, send_body
+from tracrpc.util import _, add_plugin_domain, cleandoc_, \
+                         exception_to_unicode, request_content_type, \
+                         send_body
 
 _JSON = 'application/json'
 
@@ -77,6 +79,17 @@ def _console_form(method):
                        for name, types, required in method.parameters()]}
 
 
+def _console_texts():
+    """The console's words, in the user's language (`%(method)s` is the
+    method's name)."""
+    return {'filter': _('Filter methods, e.g. ticket.get'),
+            'optional': _('(optional)'), 'tryIt': _('Try it'),
+            'call': _('Call'), 'callWrite': _('Call (changes data)'),
+            'confirm': _('%(method)s changes data in this Trac. Call it?'),
+            'request': _('Request'), 'response': _('Response'),
+            'notSent': _('Not sent:')}
+
+
 def _json_or_text(text):
     """A query-string value: the JSON it holds, or the text itself."""
     try:
@@ -120,6 +133,9 @@ class RPCWeb(Component):
         preflight requests are answered. Empty (the default): no other
         origin may.""")
 
+    def __init__(self):
+        add_plugin_domain(self.env)
+
     # IRequestHandler
 
     def match_request(self, req):
@@ -158,7 +174,7 @@ class RPCWeb(Component):
 
     def get_navigation_items(self, req):
         if 'XML_RPC' in req.perm:
-            yield 'metanav', 'rpc', tag.a('API', href=req.href.rpc())
+            yield 'metanav', 'rpc', tag.a(_('API'), href=req.href.rpc())
 
     # ITemplateProvider
 
@@ -354,6 +370,7 @@ class RPCWeb(Component):
                 'namespaces': self._namespaces(req, context),
                 'login_url': req.abs_href.login('rpc')}
         add_stylesheet(req, 'common/css/wiki.css')
+        add_script_data(req, rpcConsoleText=_console_texts())
         add_script(req, 'tracrpc/rpc-console.js')
         return 'rpc.html', data, {}
 

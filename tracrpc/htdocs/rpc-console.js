@@ -7,6 +7,13 @@
 
   var endpoint;
   var callId = 0;
+  /* the words, in the user's language (the page's script data) */
+  var TEXT = window.rpcConsoleText || {
+    filter: 'Filter methods, e.g. ticket.get', optional: '(optional)',
+    tryIt: 'Try it', call: 'Call', callWrite: 'Call (changes data)',
+    confirm: '%(method)s changes data in this Trac. Call it?',
+    request: 'Request', response: 'Response', notSent: 'Not sent:'
+  };
 
   function element(name, attributes, text) {
     var node = document.createElement(name);
@@ -24,7 +31,7 @@
   function addFilter() {
     var heading = document.getElementById('rpc-toc-heading');
     var filter = element('input', {type: 'search', id: 'rpc-filter',
-                                   placeholder: 'Filter methods, e.g. ticket.get'});
+                                   placeholder: TEXT.filter});
     heading.parentNode.insertBefore(filter, heading);
     filter.addEventListener('input', function () {
       var text = filter.value.trim().toLowerCase();
@@ -61,7 +68,7 @@
     input.setAttribute('data-type', param.type);
     var label = element('label');
     label.appendChild(element('span', {}, param.name +
-                              (param.required ? '' : ' (optional)')));
+                              (param.required ? '' : ' ' + TEXT.optional)));
     label.appendChild(input);
     label.appendChild(element('small', {}, ' ' + param.type));
     return label;
@@ -134,7 +141,7 @@
 
   function call(spec, form) {
     if (!spec.readonly && !window.confirm(
-        spec.name + ' changes data in this Trac. Call it?')) {
+        TEXT.confirm.replace('%(method)s', spec.name))) {
       return;
     }
     params(form).then(function (values) {
@@ -158,26 +165,26 @@
         });
       });
     }).catch(function (problem) {
-      show(form, {method: spec.name}, 'Not sent: ' + problem, null);
+      show(form, {method: spec.name}, TEXT.notSent + ' ' + problem, null);
     });
   }
 
   function addConsole(method) {
     var spec = JSON.parse(method.getAttribute('data-rpc'));
     var button = element('button', {type: 'button', 'class': 'rpc-try'},
-                         'Try it');
+                         TEXT.tryIt);
     var form = element('form', {'class': 'rpc-console'});
     form.style.display = 'none';
     spec.params.forEach(function (param) {
       form.appendChild(field(param));
     });
     var send = element('button', {type: 'submit', 'class': 'rpc-call'},
-                       spec.readonly ? 'Call' : 'Call (changes data)');
+                       spec.readonly ? TEXT.call : TEXT.callWrite);
     form.appendChild(send);
     form.appendChild(element('span', {'class': 'rpc-time'}));
-    form.appendChild(element('h4', {}, 'Request'));
+    form.appendChild(element('h4', {}, TEXT.request));
     form.appendChild(element('pre', {'class': 'rpc-request'}));
-    form.appendChild(element('h4', {}, 'Response'));
+    form.appendChild(element('h4', {}, TEXT.response));
     form.appendChild(element('pre', {'class': 'rpc-response'}));
     form.addEventListener('submit', function (event) {
       event.preventDefault();
