@@ -82,10 +82,11 @@ def delete_attachment(env, req, parent, filename):
     attachment.delete()
 
 
-def attachment_info(attachment):
-    """`[filename, description, size, time, author]`."""
+def attachment_info(attachment, shield):
+    """`[filename, description, size, time, author]` (the author's
+    address passed through `shield`, see `util.email_shield`)."""
     return [attachment.filename, attachment.description, attachment.size,
-            attachment.date, attachment.author]
+            attachment.date, shield(attachment.author)]
 
 
 class _Reader(io.RawIOBase):

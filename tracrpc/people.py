@@ -22,6 +22,16 @@ from tracrpc.api import AbstractRPCHandler, InvalidParams, checked_per, \
 __all__ = ['UserRPC', 'PermissionRPC']
 
 
+def _valid_subject(subject):
+    if not subject.strip() or subject != subject.strip():
+        raise InvalidParams('a subject must be a user or group name, not '
+                            '"%s"' % subject)
+    if subject.isupper():
+        raise InvalidParams('"%s" is all upper case, which Trac reads as a '
+                            'permission action, not a user or group'
+                            % subject)
+
+
 class UserRPC(AbstractRPCHandler):
     """The users Trac knows (those who logged in, with the name and email
     of their preferences) and the owners a ticket can be assigned to.
@@ -34,9 +44,12 @@ class UserRPC(AbstractRPCHandler):
     @expose_rpc('TICKET_VIEW', list, readonly=True, result='User[]')
     def getAll(self, req):
         """Return the known users as `[[username, name, email], ...]`,
-        sorted by user name."""
+        sorted by user name (`name` empty where Trac shows no full names,
+        `[trac] show_full_names`)."""
         show = self._show_emails(req)
-        return [[username, name or '', (email or '') if show else '']
+        names = self._show_names()
+        return [[username, (name or '') if names else '',
+                 (email or '') if show else '']
                 for username, name, email in self.env.get_known_users()]
 
     @expose_rpc('TICKET_VIEW', list, str, readonly=True, result='User')
@@ -46,7 +59,7 @@ class UserRPC(AbstractRPCHandler):
         if username not in known:
             raise ResourceNotFound('User "%s" is not known' % username)
         name, email = known[username]
-        return [username, name or '',
+        return [username, (name or '') if self._show_names() else '',
                 (email or '') if self._show_emails(req) else '']
 
     @expose_rpc(None, list, int, readonly=True, result='string[]')
@@ -68,6 +81,9 @@ class UserRPC(AbstractRPCHandler):
     def _show_emails(self, req):
         return Chrome(self.env).show_email_addresses or \
             'EMAIL_VIEW' in req.perm
+
+    def _show_names(self):
+        return Chrome(self.env).show_full_names
 
 
 class PermissionRPC(AbstractRPCHandler):
@@ -121,8 +137,11 @@ class PermissionRPC(AbstractRPCHandler):
     @expose_rpc('PERMISSION_GRANT', bool, str, str, readonly=False)
     def grant(self, req, subject, action):
         """Grant `action` to `subject` (a user or a group). You must hold
-        `action` yourself. Returns true."""
+        `action` yourself. As in the admin panel, a subject must not be
+        empty, padded with spaces or all upper case (Trac reads such
+        names as actions). Returns true."""
         self._may_hand_over(req, action)
+        _valid_subject(subject)
         try:
             PermissionSystem(self.env).grant_permission(subject, action)
         except PermissionExistsError:

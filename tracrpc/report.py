@@ -14,9 +14,11 @@ from trac.resource import Resource, ResourceNotFound
 from trac.ticket.model import Report
 from trac.ticket.report import ReportModule
 from trac.util.datefmt import from_utimestamp
+from trac.util.text import exception_to_unicode
 
-from tracrpc.api import AbstractRPCHandler, InvalidParams, checked_per, \
-                        expose_rpc
+from tracrpc.api import AbstractRPCHandler, InvalidParams, \
+                        ServiceException, checked_per, expose_rpc
+from tracrpc.util import USER_FIELDS, email_shield
 
 __all__ = ['ReportRPC']
 
@@ -79,19 +81,25 @@ class ReportRPC(AbstractRPCHandler):
         variables = {name: str(value) for name, value in args.items()}
         variables.setdefault('USER', req.authname)
         sql = module.get_default_var_args(variables, report.query)
-        columns, rows, total, missing, limit_offset = \
-            module.execute_paginated_report(req, report.id, sql, variables,
-                                            limit, (page - 1) * limit)
+        answer = module.execute_paginated_report(req, report.id, sql,
+                                                 variables, limit,
+                                                 (page - 1) * limit)
+        if len(answer) == 2:  # Trac's way of saying the SQL failed
+            raise self._failure(req, report, answer[0])
+        columns, rows, total, missing, limit_offset = answer
         if missing:
             raise InvalidParams('the report needs the variable(s) %s'
                                 % ', '.join(missing))
         shown = [index for index, column in enumerate(columns)
                  if column not in _PRESENTATION]
+        shield = email_shield(self.env, req)
         return {'columns': [columns[index] for index in shown],
-                'rows': [[_value(columns[index], row[index])
+                'rows': [[_value(columns[index], row[index], shield)
                           for index in shown]
                          for row in rows if _may_view(req, columns, row)],
-                'page': page, 'max': limit, 'total': total}
+                'page': page, 'max': limit,
+                # Trac counts the rows only when it pages them
+                'total': total if limit else len(rows)}
 
     @expose_rpc('REPORT_CREATE', int, str, str, str, readonly=False)
     def create(self, req, title, description, query):
@@ -136,6 +144,16 @@ class ReportRPC(AbstractRPCHandler):
             raise ResourceNotFound('Report {%s} does not exist.' % id,
                                    'Invalid report number')
 
+    def _failure(self, req, report, error):
+        """The fault of a report whose SQL fails: the database's message
+        for those who may see the SQL (REPORT_SQL_VIEW), as the report
+        page does."""
+        if 'REPORT_SQL_VIEW' in req.perm(report.resource):
+            return ServiceException('Report {%d} failed: %s'
+                                    % (report.id, exception_to_unicode(error)))
+        return ServiceException('Report {%d} failed; those who may edit '
+                                'reports can see why.' % report.id)
+
     def _paging(self, args):
         limit = args.pop('max', ReportModule(self.env).items_per_page)
         page = args.pop('page', 1)
@@ -150,9 +168,12 @@ def _natural(value):
         value >= 0
 
 
-def _value(column, value):
-    if column.strip('_') in _TIME_COLUMNS and isinstance(value, int):
+def _value(column, value, shield):
+    name = column.strip('_')
+    if name in _TIME_COLUMNS and isinstance(value, int):
         return from_utimestamp(value)
+    if name in USER_FIELDS:
+        value = shield(value)
     return '' if value is None else value
 
 

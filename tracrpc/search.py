@@ -16,6 +16,7 @@ from trac.util.html import plaintext
 
 from tracrpc.api import AbstractRPCHandler, expose_rpc
 from tracrpc.trac_private import search_terms
+from tracrpc.util import email_shield
 
 __all__ = ['SearchRPC']
 
@@ -59,7 +60,8 @@ class SearchRPC(AbstractRPCHandler):
             raise TracError('Search query too short. Query must be at least '
                             '%d characters long.' % module.min_query_length)
         base = req.abs_href() + '/'
-        return [[urljoin(base, href), str(title), date, author,
+        shield = email_shield(self.env, req)
+        return [[urljoin(base, href), str(title), date, shield(author),
                  plaintext(str(excerpt), False)]
                 for href, title, date, author, excerpt
                 in self._results(req, terms, filters)]

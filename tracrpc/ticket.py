@@ -39,8 +39,9 @@ from tracrpc.trac_private import changed_fields
 from tracrpc.api import AbstractRPCHandler, Binary, ConflictError, \
                         InvalidParams, batched_by, checked_per, \
                         expose_rpc
-from tracrpc.util import compatibility_names, exception_to_unicode, \
-                         recorded_author, refuse_if_invalid, to_utimestamp
+from tracrpc.util import USER_FIELDS, compatibility_names, email_shield, \
+                         exception_to_unicode, recorded_author, \
+                         refuse_if_invalid, to_utimestamp
 
 __all__ = ['TicketRPC', 'StatusRPC', 'ComponentRPC', 'VersionRPC',
            'MilestoneRPC', 'TypeRPC', 'ResolutionRPC', 'PriorityRPC',
@@ -135,15 +136,17 @@ class TicketRPC(AbstractRPCHandler):
             tickets = self._reader(req).read(
                 db, [outcome for outcome in outcomes
                      if isinstance(outcome, int)])
-        return [self._get_outcome(outcome, tickets) for outcome in outcomes]
+        shield = email_shield(self.env, req)
+        return [self._get_outcome(outcome, tickets, shield)
+                for outcome in outcomes]
 
-    def _get_outcome(self, outcome, tickets):
+    def _get_outcome(self, outcome, tickets, shield):
         """One call's answer: its error, or the ticket it may read."""
         if isinstance(outcome, Exception):
             return outcome
         if outcome not in tickets:
             return _not_found(outcome)
-        return _ticket_info(outcome, tickets[outcome])
+        return _ticket_info(outcome, tickets[outcome], shield)
 
     def _reader(self, req):
         """The ticket reader of this request (it copies the field
@@ -204,7 +207,11 @@ class TicketRPC(AbstractRPCHandler):
                     else when + timedelta(microseconds=1)
             changes = [change for change in changes
                        if when <= change[0] < until]
-        return [list(change) for change in changes]
+        shield = email_shield(self.env, req)
+        return [[when, shield(author), field,
+                 shield(old) if field in USER_FIELDS else old,
+                 shield(new) if field in USER_FIELDS else new, permanent]
+                for when, author, field, old, new, permanent in changes]
 
     @expose_rpc('TICKET_VIEW', list, readonly=True, result='TicketField[]')
     def getTicketFields(self, req):
@@ -314,8 +321,9 @@ class TicketRPC(AbstractRPCHandler):
         if when and notify:
             self._notify(TicketChangeEvent('changed', ticket, when, author,
                                            comment))
-        return _ticket_info(ticket.id, model.Ticket(self.env,
-                                                    ticket.id).values)
+        return _ticket_info(ticket.id,
+                            model.Ticket(self.env, ticket.id).values,
+                            email_shield(self.env, req))
 
     @expose_rpc(None, int, int, readonly=False)
     @checked_per('ticket', 'TICKET_ADMIN')
@@ -335,7 +343,9 @@ class TicketRPC(AbstractRPCHandler):
         `[[filename, description, size, time, author], ...]`."""
         with self.env.db_query:  # one pooled connection for both reads
             parent = self.viewable_ticket(req, ticket).resource
-            return [attachments.attachment_info(attachment) for attachment
+            shield = email_shield(self.env, req)
+            return [attachments.attachment_info(attachment, shield)
+                    for attachment
                     in attachments.list_attachments(self.env, req, parent)]
 
     @expose_rpc(None, Binary, int, str, readonly=True)
@@ -574,9 +584,13 @@ class _InputCollector(HTMLParser):
             self._select = None
 
 
-def _ticket_info(id, values):
-    """`ticket.get`'s answer for the ticket `id` with `values`."""
+def _ticket_info(id, values, shield):
+    """`ticket.get`'s answer for the ticket `id` with `values`, the
+    addresses in its user fields passed through `shield`."""
     values = dict(values)
+    for name in USER_FIELDS:
+        if name in values:
+            values[name] = shield(values[name])
     values['_ts'] = str(to_utimestamp(values['changetime']))
     return [id, values['time'], values['changetime'], values]
 

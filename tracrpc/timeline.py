@@ -18,6 +18,7 @@ from trac.util.html import plaintext
 from trac.web.chrome import web_context
 
 from tracrpc.api import AbstractRPCHandler, InvalidParams, expose_rpc
+from tracrpc.util import email_shield
 
 __all__ = ['TimelineRPC']
 
@@ -50,18 +51,24 @@ class TimelineRPC(AbstractRPCHandler):
         (see `getEventFilters`) default to those `/timeline` checks by
         default."""
         module = TimelineModule(self.env)
-        if stop < start or stop - start > timedelta(days=module.max_daysback):
-            raise InvalidParams('the span must run forward and be at most '
-                                '%d days ([timeline] max_daysback)'
+        if stop < start:
+            raise InvalidParams('the span must run forward (start before '
+                                'stop)')
+        # a negative `max_daysback` is no limit, as on /timeline
+        if module.max_daysback >= 0 and \
+                stop - start > timedelta(days=module.max_daysback):
+            raise InvalidParams('the span must be at most %d days '
+                                '([timeline] max_daysback)'
                                 % module.max_daysback)
         filters = self._chosen(req, filters)
         context = web_context(req, absurls=True)
         context.set_hints(wiki_flavor='html', shorten_lines=False)
         events = []
+        shield = email_shield(self.env, req)
         for provider in module.event_providers:
             for event in provider.get_timeline_events(req, start, stop,
                                                       filters) or []:
-                events.append(self._event(context, provider, event))
+                events.append(self._event(context, provider, event, shield))
         return sorted(events, key=lambda event: event['date'], reverse=True)
 
     # Internal methods
@@ -84,7 +91,7 @@ class TimelineRPC(AbstractRPCHandler):
                                    ', '.join(sorted(available))))
         return list(filters)
 
-    def _event(self, context, provider, event):
+    def _event(self, context, provider, event, shield):
         kind, date, author = event[:3]
         if len(event) == 5:  # a provider of its own
             provider = event[4]
@@ -95,7 +102,7 @@ class TimelineRPC(AbstractRPCHandler):
         title = render('summary') or render('title')
         description = render('description')
         realm, id = _resource_of(url, context.href.base)
-        return {'kind': kind, 'date': date, 'author': author or '',
+        return {'kind': kind, 'date': date, 'author': shield(author or ''),
                 'title': plaintext(str(title or ''), keeplinebreaks=False),
                 'description': plaintext(str(description or '')),
                 'html': str(description or ''), 'url': url,

@@ -19,7 +19,7 @@ from trac.util.text import print_table, printout
 from trac.util.translation import gettext as trac_gettext
 from trac.web.chrome import add_notice
 
-from tracrpc.tokens import TokenStore
+from tracrpc.tokens import TokenAuthenticator, TokenStore
 from tracrpc.util import _, add_plugin_domain
 
 __all__ = ['TokenPreferencesPanel', 'TokenAdminPanel', 'TokenAdminCommands']
@@ -116,7 +116,13 @@ class TokenAdminCommands(Component):
                None, self._revoke)
 
     def _list(self, user=None):
-        print_table([(token['id'], token['username'], token['name'],
+        """The tokens; the owner of an orphaned one (its account deleted
+        in TracAccountManager, so it no longer works) is marked."""
+        exists = TokenAuthenticator(self.env).owner_exists
+        print_table([(token['id'], token['username'] if exists(
+                          token['username']) else
+                      '%s (deleted: orphaned)' % token['username'],
+                      token['name'],
                       'read-only' if token['readonly'] else 'full',
                       _when(token['created']), _when(token['expires']),
                       _when(token['last_used']), token['last_address'])

@@ -19,6 +19,7 @@ address.
 
 import base64
 import binascii
+import collections
 import hashlib
 import re
 import secrets
@@ -26,7 +27,7 @@ import threading
 import time
 from datetime import datetime, timedelta
 
-from trac.config import IntOption
+from trac.config import IntOption, ListOption
 from trac.core import Component, TracError, implements
 from trac.db.api import DatabaseManager
 from trac.db.schema import Column, Index, Table
@@ -170,50 +171,72 @@ class TokenStore(Component):
         return found
 
 
-_BEARER_RE = re.compile(r'Bearer\s+(\S+)\s*$', re.IGNORECASE)
+_BEARER_RE = re.compile(r'Bearer\s+(\S*)\s*$', re.IGNORECASE)
 _BASIC_RE = re.compile(r'Basic\s+(\S+)\s*$', re.IGNORECASE)
 
 
 class _Throttle(object):
-    """Failed attempts per client address within a sliding window."""
+    """Failed attempts per key (who was tried, from which address)
+    within a sliding window, for at most `capacity` keys: the oldest are
+    forgotten first, so attackers' addresses cannot fill the memory."""
 
-    def __init__(self):
-        self._failures = {}
+    def __init__(self, capacity=10000):
+        self._failures = collections.OrderedDict()
+        self._capacity = capacity
         self._lock = threading.Lock()
 
-    def blocked(self, address, limit, window):
+    def blocked(self, key, limit, window):
         with self._lock:
-            recent = [moment for moment in self._failures.get(address, ())
+            recent = [moment for moment in self._failures.get(key, ())
                       if moment > time.monotonic() - window]
-            self._failures[address] = recent
+            if recent:
+                self._failures[key] = recent
+            else:
+                self._failures.pop(key, None)
             return len(recent) >= limit
 
-    def failed(self, address):
+    def failed(self, key):
         with self._lock:
-            self._failures.setdefault(address, []).append(time.monotonic())
+            self._failures.setdefault(key, []).append(time.monotonic())
+            self._failures.move_to_end(key)
+            while len(self._failures) > self._capacity:
+                self._failures.popitem(last=False)
+
+    def __len__(self):
+        return len(self._failures)
 
 
 class TokenAuthenticator(Component):
     """Authenticates RPC requests that carry a token (Bearer, or Basic
     with the token as password) and, where TracAccountManager is
-    enabled, Basic credentials checked against its password store.
+    enabled, Basic credentials checked against its password store (and
+    its AccountGuard's lockout, as its login page).
 
     It never answers itself: a failed attempt is recorded on the request
-    (its `RPCState`) and the RPC handler refuses
-    the request with 401 and a `WWW-Authenticate` header."""
+    (its `RPCState`) and the RPC handler refuses the request with 401
+    and a `WWW-Authenticate` header."""
 
     implements(IAuthenticator)
 
     auth_failures = IntOption('rpc', 'auth_failures', 10,
-        """Failed token or password attempts allowed per client address
-        within `auth_failure_window` seconds; after that every attempt
-        from that address is refused (and logged) until the window has
-        passed.""")
+        """Failed token or password attempts allowed for one user name
+        (or, for Bearer tokens, for any token) from one client address
+        within `auth_failure_window` seconds; after that such attempts
+        are refused (and logged) until the window has passed. Others --
+        other users, other addresses -- are not affected.""")
 
     auth_failure_window = IntOption('rpc', 'auth_failure_window', 300,
         """Seconds over which `auth_failures` are counted.""")
 
-    _throttle = _Throttle()
+    trusted_proxies = ListOption('rpc', 'trusted_proxies', '',
+        doc="""Addresses of reverse proxies in front of Trac (e.g.
+        `127.0.0.1`): for requests from them, the client's address (which
+        the failed-attempt throttle counts by) is taken from their
+        `X-Forwarded-For` header. Empty (the default): the connection's
+        address, which behind a proxy is the proxy's.""")
+
+    def __init__(self):
+        self._throttle = _Throttle()
 
     # IAuthenticator
 
@@ -224,28 +247,76 @@ class TokenAuthenticator(Component):
         credentials = self._credentials(header)
         if credentials is None:
             return None
-        address = req.remote_addr
-        if self._throttle.blocked(address, self.auth_failures,
-                                  self.auth_failure_window):
-            self.log.warning("RPC authentication from %s refused: too many "
-                             "failed attempts", address)
-            return self._fail(req, 'Too many failed attempts: try later.')
         username, secret = credentials
-        if secret.startswith(TOKEN_PREFIX):
-            token = TokenStore(self.env).check(secret, address)
-            if token and (username is None or username == token['username']):
-                return RPCState.of(req).authenticated(token['username'],
-                                                      token)
-            return self._failed(req, address, username,
-                                'Invalid, expired or revoked token.')
-        if username is not None and self._account_manager():
-            if self._account_manager().check_password(username, secret):
-                return RPCState.of(req).authenticated(username)
-            return self._failed(req, address, username,
-                                'Wrong user name or password.')
+        username = self._normalised(username)
+        address = self.client_address(req)
+        key = (username or '(token)', address)
+        if self._throttle.blocked(key, self.auth_failures,
+                                  self.auth_failure_window):
+            self.log.warning("RPC authentication of %s from %s refused: too "
+                             "many failed attempts", key[0], address)
+            return self._fail(req, 'Too many failed attempts: try later.')
+        if username is None or secret.startswith(TOKEN_PREFIX):
+            return self._token_login(req, key, username, secret)
+        if self._account_manager():
+            return self._password_login(req, key, username, secret)
         return None
 
+    def client_address(self, req):
+        """The client's address: the connection's, or behind a trusted
+        proxy the last address its `X-Forwarded-For` names that is not
+        itself a trusted proxy."""
+        address = req.remote_addr
+        if address not in self.trusted_proxies:
+            return address
+        forwarded = [hop.strip() for hop in
+                     (req.get_header('X-Forwarded-For') or '').split(',')
+                     if hop.strip()]
+        for hop in reversed(forwarded):
+            if hop not in self.trusted_proxies:
+                return hop
+        return address
+
+    def owner_exists(self, username):
+        """False for a user TracAccountManager has deleted: that user's
+        tokens no longer work (without it, Trac keeps no accounts: every
+        token owner exists)."""
+        manager = self._account_manager()
+        return manager is None or manager.has_user(username)
+
     # Internal methods
+
+    def _token_login(self, req, key, username, secret):
+        token = TokenStore(self.env).check(secret, key[1])
+        if token and self.owner_exists(token['username']):
+            owner = self._normalised(token['username'])
+            if username is None or username == owner:
+                return RPCState.of(req).authenticated(owner, token)
+        return self._failed(req, key, 'Invalid, expired or revoked token.')
+
+    def _password_login(self, req, key, username, secret):
+        """Basic credentials checked as TracAccountManager's login page
+        checks them, its AccountGuard's lockout included."""
+        manager = self._account_manager()
+        guard = self._account_guard()
+        if guard and guard.user_locked(username):
+            guard.failed_count(username, key[1])
+            return self._failed(req, key, 'The account is locked after too '
+                                          'many failed logins: try later.')
+        if manager.check_password(username, secret):
+            if guard:
+                guard.failed_count(username, reset=True)
+            return RPCState.of(req).authenticated(username)
+        if guard:
+            guard.failed_count(username, key[1])
+        return self._failed(req, key, 'Wrong user name or password.')
+
+    def _normalised(self, username):
+        """`username` as Trac's login does it (`[trac] ignore_auth_case`
+        lowers it)."""
+        if username and self.config.getbool('trac', 'ignore_auth_case'):
+            return username.lower()
+        return username
 
     def _credentials(self, header):
         """`(username, secret)` of a Bearer or Basic header; `username`
@@ -274,10 +345,18 @@ class TokenAuthenticator(Component):
             return None
         return AccountManager(self.env)
 
-    def _failed(self, req, address, username, reason):
-        self._throttle.failed(address)
-        self.log.warning("RPC authentication failed from %s%s: %s", address,
-                         ' for %s' % username if username else '', reason)
+    def _account_guard(self):
+        """TracAccountManager's `AccountGuard`, when it locks accounts."""
+        from acct_mgr.guard import AccountGuard
+        if not self.env.is_component_enabled(AccountGuard):
+            return None
+        guard = AccountGuard(self.env)
+        return guard if guard.login_attempt_max_count > 0 else None
+
+    def _failed(self, req, key, reason):
+        self._throttle.failed(key)
+        self.log.warning("RPC authentication failed for %s from %s: %s",
+                         key[0], key[1], reason)
         return self._fail(req, reason)
 
     def _fail(self, req, reason):

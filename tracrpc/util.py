@@ -31,7 +31,8 @@ __all__ = ['cleandoc_', 'gettext', '_', 'ngettext', 'tag_', 'add_domain',
            'from_utimestamp', 'recorded_author', 'utc_fields',
            'replace_xml_illegal', 'replace_surrogates', 'parse_iso_datetime',
            'walk', 'NestingTooDeep', 'request_content_type', 'send_body',
-           'refuse_if_invalid', 'XML_ILLEGAL']
+           'refuse_if_invalid', 'email_shield', 'USER_FIELDS',
+           'XML_ILLEGAL']
 
 #: the plugin's message domain (its catalogs: tracrpc/locale)
 i18n_domain = 'tracrpc'
@@ -96,6 +97,35 @@ def recorded_author(req, requested, admin_action, resource=None):
     if requested and (req.authname == 'anonymous' or admin_action in perm):
         return requested
     return req.authname
+
+
+#: the fields (and report columns) that hold user names or e-mail
+#: addresses, which Trac's web UI shields
+USER_FIELDS = ('reporter', 'owner', 'cc', 'author')
+_EMAIL_DOMAIN = re.compile(r'@[^\s,;<>"]+')
+
+
+def email_shield(env, req, resource=None):
+    """A function hiding the e-mail addresses in a user name or a list
+    of them (`joe@example.org` becomes `joe@…`) from the user of `req`,
+    as Trac's web UI does unless `[trac] show_email_addresses` is on or
+    the user holds EMAIL_VIEW (on `resource`); the identity otherwise.
+    Other values pass unchanged."""
+    from trac.web.chrome import Chrome
+    if Chrome(env).show_email_addresses or \
+            'EMAIL_VIEW' in req.perm(resource):
+        return _unchanged
+    return _shielded
+
+
+def _unchanged(value):
+    return value
+
+
+def _shielded(value):
+    if isinstance(value, str) and '@' in value:
+        return _EMAIL_DOMAIN.sub('@\u2026', value)
+    return value
 
 
 def refuse_if_invalid(kind, problems):

@@ -10,6 +10,7 @@
 
 import importlib.resources
 import json
+import re
 
 from trac.config import IntOption, ListOption
 from trac.core import Component, implements
@@ -30,6 +31,7 @@ from tracrpc.util import _, add_plugin_domain, cleandoc_, \
                          send_body
 
 _JSON = 'application/json'
+_MEDIA_TYPE = re.compile(r"[a-z0-9!#$&^_.+-]{0,64}(/[a-z0-9!#$&^_.+-]{1,64})?$")
 
 
 def _anonymous_at_login(req):
@@ -62,6 +64,13 @@ def _readonly_because(req, via_get):
     if RPCState.of(req).readonly_token:
         return 'with a read-only token'
     return None
+
+
+def _printable_type(content_type):
+    """A Content-Type to repeat in an answer: as sent when it is a media
+    type, never the markup or text an attacker put there."""
+    return content_type if _MEDIA_TYPE.match(content_type) \
+        else '(not a media type)'
 
 
 def _our_own(protocol):
@@ -165,7 +174,8 @@ class RPCWeb(Component):
             return self._process_body(req, protocol, matched, False)
         return self._send_plain(req, 415, "No protocol matching Content-Type "
                                           "'%s' at path '%s'."
-                                % (content_type, req.path_info))
+                                % (_printable_type(content_type),
+                                   req.path_info))
 
     # INavigationContributor
 

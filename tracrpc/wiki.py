@@ -24,7 +24,8 @@ from trac.wiki.web_ui import WikiModule
 from tracrpc import attachments
 from tracrpc.api import AbstractRPCHandler, Binary, ConflictError, \
                         InvalidParams, checked_per, expose_rpc
-from tracrpc.util import recorded_author, refuse_if_invalid, to_utimestamp
+from tracrpc.util import email_shield, recorded_author, refuse_if_invalid, \
+                         to_utimestamp
 
 __all__ = ['WikiRPC']
 
@@ -53,7 +54,8 @@ class WikiRPC(AbstractRPCHandler):
         rows = self.env.db_query("""
             SELECT name, MAX(version) FROM wiki WHERE time >= %s
             GROUP BY name ORDER BY name""", (to_utimestamp(since),))
-        return [self._page_info(WikiPage(self.env, name, version))
+        shield = email_shield(self.env, req)
+        return [self._page_info(WikiPage(self.env, name, version), shield)
                 for name, version in rows
                 if 'WIKI_VIEW' in req.perm('wiki', name, version)]
 
@@ -102,7 +104,8 @@ class WikiRPC(AbstractRPCHandler):
     def getPageInfo(self, req, pagename, version=None):
         """Return `{name, lastModified, author, version, comment}` of a
         page (latest version, or `version`)."""
-        return self._page_info(self._page(req, pagename, version))
+        return self._page_info(self._page(req, pagename, version),
+                               email_shield(self.env, req))
 
     @expose_rpc(None, dict, str, int, readonly=True, result='PageInfo')
     @checked_per('wiki', 'WIKI_VIEW')
@@ -266,9 +269,9 @@ class WikiRPC(AbstractRPCHandler):
         context = web_context(req, page.resource, absurls=True)
         return str(format_to_html(self.env, context, fields.get('text', '')))
 
-    def _page_info(self, page):
+    def _page_info(self, page, shield):
         return {'name': page.name, 'lastModified': page.time,
-                'author': page.author or '', 'version': page.version,
+                'author': shield(page.author or ''), 'version': page.version,
                 'comment': page.comment or ''}
 
     def _attachment_path(self, req, path):

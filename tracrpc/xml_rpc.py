@@ -13,6 +13,7 @@ import math
 import re
 import xmlrpc.client
 from datetime import datetime
+from xml.parsers import expat
 from xml.parsers.expat import ExpatError
 
 from trac.core import Component, implements
@@ -29,7 +30,6 @@ from tracrpc.util import XML_ILLEGAL, compatibility_names, \
 #: collision handling expects; JSON-RPC answers 409
 CONFLICT_FAULT_CODE = 1
 
-_DOCTYPE_RE = re.compile(rb'<!(DOCTYPE|ENTITY)', re.IGNORECASE)
 _NEWLINE_RE = re.compile(r'\r?\n')
 #: the parser gets the body in slices, so that expat never buffers a
 #: copy of a whole large request
@@ -85,15 +85,12 @@ def decode_call(body, max_depth):
                               DOCTYPE or nests deeper than `max_depth`
     :raise InvalidParams: for a malformed date
     """
-    if _DOCTYPE_RE.search(body):
-        raise ProtocolException('Parse error: DOCTYPE and ENTITY '
-                                'declarations are not allowed')
     target = _Unmarshaller(max_depth)
-    parser = xmlrpc.client.ExpatParser(target)
+    parser = _parser(target)
     try:
         for offset in range(0, len(body), _FEED_SIZE):
-            parser.feed(body[offset:offset + _FEED_SIZE])
-        parser.close()
+            parser.Parse(body[offset:offset + _FEED_SIZE], False)
+        parser.Parse(b'', True)
         params = target.close()
     except (ExpatError, ValueError, TypeError, IndexError, LookupError,
             xmlrpc.client.Error) as e:
@@ -125,6 +122,26 @@ def _multicall_entry(outcome):
     if outcome.error is not None:
         return _fault(outcome.error)
     return [outcome.result]
+
+
+def _parser(target):
+    """An expat parser feeding `target` that refuses any document type
+    declaration, and so any entity, in whatever encoding the body comes
+    (a check of the bytes would miss UTF-16)."""
+    parser = expat.ParserCreate(None, None)
+    parser.StartElementHandler = target.start
+    parser.EndElementHandler = target.end
+    parser.CharacterDataHandler = target.data
+    parser.StartDoctypeDeclHandler = _refuse_declarations
+    parser.EntityDeclHandler = _refuse_declarations
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    target.xml(None, None)  # expat hands over text, not bytes
+    return parser
+
+
+def _refuse_declarations(*args):
+    raise ProtocolException('Parse error: DOCTYPE and ENTITY declarations '
+                            'are not allowed')
 
 
 class _Unmarshaller(xmlrpc.client.Unmarshaller):
