@@ -22,8 +22,10 @@ JA_MO = os.path.join(LOCALE, 'ja', 'LC_MESSAGES', 'tracrpc.mo')
 
 def message_ids(path, locale=None):
     with open(path, 'rb') as f:
-        return {message.id: message.string for message
-                in read_po(f, locale=locale) if message.id}
+        messages = [message for message in read_po(f, locale=locale)
+                    if message.id]
+    assert not [message.id for message in messages if message.fuzzy]
+    return {message.id: message.string for message in messages}
 
 
 def test_template_holds_what_the_code_marks(tmp_path):

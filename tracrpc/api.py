@@ -17,6 +17,7 @@ arguments, and makes the call.
 
 import inspect
 import re
+import time
 import types
 import xmlrpc.client
 from collections import namedtuple
@@ -37,7 +38,8 @@ __all__ = ['IRPCProtocol', 'IXMLRPCHandler', 'AbstractRPCHandler',
            'ProtocolException', 'InvalidRequest', 'InvalidParams',
            'ServiceException', 'ConflictError', 'CallOutcome',
            'UndecodedCall', 'MulticallResult', 'CallPolicy', 'RPCState',
-           'error_code_and_message', 'API_VERSION', 'DATABASE_BUSY']
+           'error_code_and_message', 'API_VERSION', 'DATABASE_BUSY',
+           'OUT_OF_TIME']
 
 #: `system.getAPIVersion()`: epoch 1, major 2 (compatible with the 1.2
 #: line); the minor number grows with every addition to the API.
@@ -107,10 +109,19 @@ class ConflictError(ServiceException):
 
 #: what the help of a method that changes nothing says about it
 READ_ONLY_NOTE = 'Read-only: changes nothing; also callable with HTTP GET.'
+#: ... about a heavy one
+HEAVY_NOTE = 'Read-only: changes nothing; not callable with HTTP GET.'
 
 #: code of a call refused because the database was busy (locked,
 #: deadlocked): retrying the call is the remedy
 DATABASE_BUSY = -32000
+
+#: code of a call of a multicall (or batch) not made because the request
+#: had used up `[rpc] max_request_time`: send it again in a new request
+OUT_OF_TIME = -32001
+_OUT_OF_TIME = ('Not called: the request used up its time ([rpc] '
+                'max_request_time). Send the calls not made in another '
+                'request.')
 
 #: sqlite's result codes of a busy database: SQLITE_BUSY, SQLITE_LOCKED
 _SQLITE_BUSY = {5, 6}
@@ -251,7 +262,7 @@ class IXMLRPCHandler(Interface):
 
 
 def expose_rpc(permission, return_type, *arg_types, readonly=None,
-               result=None, conflicts=None):
+               result=None, conflicts=None, heavy=None):
     """Decorator exposing a method of an `AbstractRPCHandler`, with the
     facts about it that the API page, `system.methodHelp`, the OpenRPC
     document and the docs show.
@@ -269,14 +280,16 @@ def expose_rpc(permission, return_type, *arg_types, readonly=None,
     of the result where the return type alone does not tell it: a
     schema of the OpenRPC document (`'Ticket'`), `'<name>[]'` for an
     array of them, or `'int[]'`/`'string[]'`. `conflicts=True`: the
-    method refuses a stale change token (`ConflictError`).
+    method refuses a stale change token (`ConflictError`). `heavy=True`:
+    a call may cost much time (rendering what the caller sends): it is
+    never made over HTTP GET, which any web page can make a browser send.
     """
     def decorate(func):
         signatures = func.__dict__.setdefault('_rpc_signatures', [])
         signatures.insert(0, (return_type,) + tuple(arg_types))
         func._rpc_permission = permission
         for fact, value in (('readonly', readonly), ('result', result),
-                            ('conflicts', conflicts)):
+                            ('conflicts', conflicts), ('heavy', heavy)):
             if value is not None:
                 setattr(func, '_rpc_' + fact, value)
         return func
@@ -450,6 +463,8 @@ class Method(object):
         self.result = getattr(callable_, '_rpc_result', None)
         #: refuses a stale change token (`expose_rpc(..., conflicts=True)`)
         self.conflicts = getattr(callable_, '_rpc_conflicts', False)
+        #: may cost much time: never over GET (`expose_rpc(..., heavy=True)`)
+        self.heavy = getattr(callable_, '_rpc_heavy', False)
         self.batch = self._batch_form(provider, callable_)
         self.description = cleandoc_(callable_.__doc__)
         params = list(inspect.signature(callable_).parameters.values())[1:]
@@ -504,6 +519,8 @@ class Method(object):
             facts.append('result %s' % self.result)
         if self.conflicts:
             facts.append('conflicts')
+        if self.heavy:
+            facts.append('not over GET')
         return facts
 
     def may_be_listed(self, perm):
@@ -720,13 +737,19 @@ class CallPolicy(object):
     `principal` is the user the calls run as; `readonly_because` says
     why only methods declared read-only may run (`'with HTTP GET'`,
     `'with a read-only token'`: the end of "... cannot be called ..."),
-    `None` for full scope; `max_calls` bounds one multicall or batch.
+    `None` for full scope; `via_get` refuses heavy methods too;
+    `max_calls` bounds one multicall or batch, and `max_seconds` the time
+    its calls may take together (the calls not made by then fail).
     """
 
-    def __init__(self, principal, readonly_because=None, max_calls=1000):
+    def __init__(self, principal, readonly_because=None, max_calls=1000,
+                 via_get=False, max_seconds=None):
         self.principal = principal
         self.readonly_because = readonly_because
         self.max_calls = max_calls
+        self.via_get = via_get
+        self.deadline = time.monotonic() + max_seconds \
+            if max_seconds else None
 
     @property
     def scope(self):
@@ -738,7 +761,14 @@ class CallPolicy(object):
         if self.readonly_because and not method.readonly:
             return '%s changes data, so it cannot be called %s.' \
                    % (method.name, self.readonly_because)
+        if self.via_get and method.heavy:
+            return '%s can take long, so it cannot be called with HTTP ' \
+                   'GET; use POST.' % method.name
         return None
+
+    def out_of_time(self):
+        """Tell whether the request has used up its time."""
+        return self.deadline is not None and time.monotonic() > self.deadline
 
 
 class RPCState(object):
@@ -799,6 +829,12 @@ class XMLRPCSystem(Component):
     max_multicall = IntOption('rpc', 'max_multicall', 1000,
         """Most calls one `system.multicall` (or one JSON-RPC batch) may
         carry; a longer one is refused as a whole.""")
+
+    max_request_time = IntOption('rpc', 'max_request_time', 10,
+        """Seconds the calls of one `system.multicall` (or JSON-RPC
+        batch) may take together; the calls not started by then fail in
+        their slots (code -32001), so that one request cannot hold a
+        server thread for long. 0: no limit.""")
 
     max_depth = IntOption('rpc', 'max_depth', 64,
         """Deepest nesting of lists and structs accepted in a request;
@@ -894,6 +930,8 @@ class XMLRPCSystem(Component):
         run = {}
         for index, call in enumerate(calls):
             try:
+                if policy.out_of_time():
+                    raise RPCError(_OUT_OF_TIME, code=OUT_OF_TIME)
                 method = self._method_of_call(req, call, policy)
                 if method.batch is None:
                     self._finish(req, run, calls, outcomes)
@@ -954,7 +992,8 @@ class XMLRPCSystem(Component):
         or, for a caller in-process, full scope for its user."""
         state = RPCState.of(req)
         if state.policy is None:
-            state.policy = CallPolicy(req.authname, None, self.max_multicall)
+            state.policy = CallPolicy(req.authname, None, self.max_multicall,
+                                      max_seconds=self.max_request_time)
         return state.policy
 
     # IXMLRPCHandler
@@ -995,11 +1034,11 @@ class XMLRPCSystem(Component):
     def methodHelp(self, req, method):
         """Return the help of a method: its signature lines, a blank line,
         then its description; last, for a method that changes nothing, a
-        line saying so (such methods can also be called with GET)."""
+        line saying so and whether it can also be called with GET."""
         method = self.get_method(method)
         help = '%s\n\n%s' % (method.signature, method.description)
         if method.readonly:
-            help += '\n\n' + READ_ONLY_NOTE
+            help += '\n\n' + (HEAVY_NOTE if method.heavy else READ_ONLY_NOTE)
         return help
 
     @expose_rpc('XML_RPC', list, str, readonly=True, result='string[]')

@@ -75,7 +75,7 @@ def call_examples(method, url):
         ('curl, XML-RPC',
          "curl -s -u USER:PASSWORD -H 'Content-Type: text/xml' -d %s %s"
          % (shlex.quote(xml_body), url))]
-    if method.readonly:
+    if method.readonly and not method.heavy:
         query = {'method': method.name, 'id': 1}
         if values:
             query['params'] = json.dumps([_json_value(v) for v in values])

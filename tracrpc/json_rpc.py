@@ -31,6 +31,11 @@ from tracrpc.util import NestingTooDeep, compatibility_names, \
                          request_content_type, send_body, utc_fields, walk
 
 _NO_ID = object()  # the id of a JSON-RPC 2.0 notification
+#: a request may hold any number of arrays and objects up to this, and
+#: beyond it one per so many bytes (brackets in strings count too)
+_FREE_CONTAINERS = 10000
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+_BYTES_PER_CONTAINER = 48
 _BASE64_RE = re.compile(r'[A-Za-z0-9+/]*={0,2}')
 
 
@@ -118,6 +123,11 @@ def decode_request(body, max_depth):
                           exception's `request` is the request object,
                           so that the answer echoes its id
     """
+    if _containers(body) > max(_FREE_CONTAINERS,
+                               len(body) // _BYTES_PER_CONTAINER):
+        # each costs ~150 bytes decoded: bound the memory per byte of body
+        raise ProtocolException('Parse error: too many arrays and objects '
+                                'for the size of the request')
     try:
         data = json.loads(body.decode('utf-8'),
                           parse_constant=_reject_constant,
@@ -138,6 +148,17 @@ def decode_request(body, max_depth):
     except (InvalidParams, ProtocolException) as e:
         e.request = data
         raise
+
+
+def _containers(body):
+    """How many arrays and objects `body` holds, at most: its brackets,
+    and when they are many, those outside strings (wiki text is full of
+    `[`)."""
+    count = body.count(b'{') + body.count(b'[')
+    if count <= _FREE_CONTAINERS:
+        return count
+    outside = _JSON_STRING.sub(b'""', body)
+    return outside.count(b'{') + outside.count(b'[')
 
 
 def encode_result(request, result):

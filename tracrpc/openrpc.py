@@ -285,6 +285,7 @@ def method_object(method):
             'errors': _errors(method),
             'x-permission': method.permission_label,
             'x-readonly': method.readonly,
+            'x-get': method.readonly and not method.heavy,
             'x-component': method.component,
             'x-xmlrpc-signatures': method.xmlrpc_signatures()}
 
@@ -297,8 +298,9 @@ def openrpc_document(env, req):
                  'version': '.'.join(map(str, API_VERSION)),
                  'description': 'Trac\'s remote API (TracXMLRPC): '
                                 'JSON-RPC here, XML-RPC on the same URLs. '
-                                'Methods marked `x-readonly` change nothing '
-                                'and can also be called with HTTP GET.'},
+                                'Methods marked `x-readonly` change nothing; '
+                                'those marked `x-get` can also be called '
+                                'with HTTP GET.'},
         'servers': [{'name': 'authenticated (HTTP Basic)',
                      'url': req.abs_href.login('rpc')},
                     {'name': 'anonymous', 'url': req.abs_href.rpc()}],

@@ -148,7 +148,7 @@ class ReportRPC(AbstractRPCHandler):
         """The fault of a report whose SQL fails: the database's message
         for those who may see the SQL (REPORT_SQL_VIEW), as the report
         page does."""
-        if 'REPORT_SQL_VIEW' in req.perm(report.resource):
+        if 'REPORT_SQL_VIEW' in req.perm('report', report.id):
             return ServiceException('Report {%d} failed: %s'
                                     % (report.id, exception_to_unicode(error)))
         return ServiceException('Report {%d} failed; those who may edit '

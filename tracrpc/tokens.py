@@ -171,7 +171,7 @@ class TokenStore(Component):
         return found
 
 
-_BEARER_RE = re.compile(r'Bearer\s+(\S*)\s*$', re.IGNORECASE)
+_BEARER_RE = re.compile(r'Bearer(?:\s+(\S*))?\s*$', re.IGNORECASE)
 _BASIC_RE = re.compile(r'Basic\s+(\S+)\s*$', re.IGNORECASE)
 
 
@@ -323,7 +323,7 @@ class TokenAuthenticator(Component):
         is `None` for Bearer."""
         match = _BEARER_RE.match(header)
         if match:
-            return None, match.group(1)
+            return None, match.group(1) or ''
         match = _BASIC_RE.match(header)
         if not match:
             return None

@@ -31,6 +31,9 @@ from tracrpc.util import _, add_plugin_domain, cleandoc_, \
                          send_body
 
 _JSON = 'application/json'
+#: a body up to this size is read even from a caller who may not call,
+#: so that the refusal can echo the call's JSON-RPC id
+_SMALL_BODY = 64 * 1024
 _MEDIA_TYPE = re.compile(r"[a-z0-9!#$&^_.+-]{0,64}(/[a-z0-9!#$&^_.+-]{1,64})?$")
 
 
@@ -129,11 +132,13 @@ class RPCWeb(Component):
 
     implements(INavigationContributor, IRequestHandler, ITemplateProvider)
 
-    max_body_size = IntOption('rpc', 'max_body_size', 64 * 1024 * 1024,
+    max_body_size = IntOption('rpc', 'max_body_size', 16 * 1024 * 1024,
         """Largest request body, in bytes, accepted at the RPC URLs; a
-        larger one is answered with HTTP 413 without being read. Keep it
-        above `[attachment] max_size`, as attachments travel in the body
-        (base64 makes them a third larger).""")
+        larger one is answered with HTTP 413 without being read (the
+        caller is checked before the body is read, too). Attachments
+        travel in the body, base64-encoded, so keep it above 4/3 of
+        `[attachment] max_size` plus a few KiB; the default (16 MiB)
+        carries attachments up to 12 MiB.""")
 
     cors_origins = ListOption('rpc', 'cors_origins', '',
         doc="""Origins (e.g. `https://app.example.org`) whose web pages
@@ -211,12 +216,37 @@ class RPCWeb(Component):
         TracXMLRPC (read-only, without the login cookie, as every GET
         call)."""
         if via_get and req.get_header('Content-Length') is None:
-            body, refusal = b'', None
+            length, refusal = 0, None
         else:
-            body, refusal = self._read_body(req)
+            length, refusal = self._body_length(req)
+        if refusal:
+            return self._send_plain(req, *refusal)
+        if length > _SMALL_BODY and not self._may_call(req, via_get):
+            return self._refuse_unread(req, protocol, content_type, via_get)
+        body, refusal = self._read_body(req, length)
         if refusal:
             return self._send_plain(req, *refusal)
         return self._process_rpc(req, protocol, content_type, body, via_get)
+
+    def _may_call(self, req, via_get):
+        try:
+            self._check_caller(req, via_get)
+        except (RPCError, PermissionError):
+            return False
+        return True
+
+    def _refuse_unread(self, req, protocol, content_type, via_get):
+        """The protocol's refusal of a caller who may not call, sent
+        before the body is read: a large body from such a caller costs
+        nothing. (A small one is read, so the answer can echo its
+        JSON-RPC id.)"""
+        req.send_header('Connection', 'close')  # the body is left unread
+        req.rpc = {'mimetype': content_type}
+        try:
+            self._check_caller(req, via_get)
+        except (RPCError, PermissionError) as e:
+            log_rpc_error(self.log, e)
+            return self._send_rpc_error(req, protocol, e)
 
     def _process_rpc(self, req, protocol, content_type, body, via_get=False):
         """Parse `body`, check, call and answer; every failure becomes
@@ -246,10 +276,12 @@ class RPCWeb(Component):
 
     def _policy(self, req, via_get):
         """Decide what the calls of this request may do, once."""
+        system = XMLRPCSystem(self.env)
         state = RPCState.of(req)
         state.policy = CallPolicy(req.authname,
                                   _readonly_because(req, via_get),
-                                  XMLRPCSystem(self.env).max_multicall)
+                                  system.max_multicall, via_get,
+                                  system.max_request_time)
         return state.policy
 
     def _send_rpc_error(self, req, protocol, e):
@@ -280,11 +312,10 @@ class RPCWeb(Component):
                            '/login/rpc, or use POST.', code=403)
         req.perm.require('XML_RPC')
 
-    def _read_body(self, req):
-        """Read the whole body before any protocol sees it, so that they
-        read it from memory. Return `(body, None)`, or `(None, (status,
-        message))` refusing a missing, invalid or too large
-        Content-Length or a body shorter than announced."""
+    def _body_length(self, req):
+        """The announced length of the body: `(length, None)`, or
+        `(None, (status, message))` refusing a missing, invalid or too
+        large Content-Length."""
         length = req.get_header('Content-Length')
         if length is None:
             return None, (411, 'A Content-Length header is required.')
@@ -294,6 +325,12 @@ class RPCWeb(Component):
         if length > self.max_body_size:
             return None, (413, 'The request body exceeds the limit of %d '
                                'bytes.' % self.max_body_size)
+        return length, None
+
+    def _read_body(self, req, length):
+        """Read the whole body before any protocol sees it, so that they
+        read it from memory. Return `(body, None)`, or `(None, (status,
+        message))` for a body shorter than announced."""
         try:
             body = req.environ['wsgi.input'].read(length)
         except OSError:  # a timeout or a disconnect: the client is gone
@@ -437,6 +474,7 @@ class RPCWeb(Component):
                 'help': self._wiki(context, method.description),
                 'permission': method.permission_label,
                 'readonly': method.readonly,
+                'heavy': method.heavy,
                 'result': method.result,
                 'conflicts': method.conflicts,
                 'plugin': None if method.builtin else method.component,

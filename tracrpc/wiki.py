@@ -22,6 +22,7 @@ from trac.wiki.model import WikiPage
 from trac.wiki.web_ui import WikiModule
 
 from tracrpc import attachments
+from tracrpc.render import WikiRenderer
 from tracrpc.api import AbstractRPCHandler, Binary, ConflictError, \
                         InvalidParams, checked_per, expose_rpc
 from tracrpc.util import email_shield, recorded_author, refuse_if_invalid, \
@@ -122,11 +123,14 @@ class WikiRPC(AbstractRPCHandler):
         page = self._page(req, pagename, None)
         return _links(self._render(req, page), req.abs_href.wiki())
 
-    @expose_rpc('WIKI_VIEW', str, str, readonly=True)
+    @expose_rpc('WIKI_VIEW', str, str, readonly=True, heavy=True)
     def wikiToHtml(self, req, text):
-        """Render wiki text to HTML (no `<html>` wrapper)."""
-        context = web_context(req, absurls=True)
-        return str(format_to_html(self.env, context, text))
+        """Render wiki text to HTML (no `<html>` wrapper), with absolute
+        links. The render may take at most `[rpc] render_timeout`
+        seconds, the text be at most `[rpc] render_max_input` characters
+        long and the HTML at most `[rpc] render_max_output` bytes; a text
+        that needs more is refused. Not callable with HTTP GET."""
+        return WikiRenderer(self.env).render(req, text)
 
     # Writing
 
