@@ -258,7 +258,30 @@ def test_query_bad_arguments(user, args, code):
 
 def test_query_syntax_error(user):
     fault = fault_of(user, 'ticket.query', 'this is no query')
+    assert fault.code == -32602
     assert 'Query filter requires field and constraints' in fault.message
+
+
+@pytest.mark.parametrize('qstr,unknown', [
+    ('stauts=new', 'stauts'), ('status=new&ownr=joe', 'ownr'),
+    ('status%=new', 'status%'), ('order=nosuch', 'nosuch'),
+    ('status=new&or&levl=low', 'levl'), ('col=summary|bogus', 'bogus')])
+def test_query_refuses_unknown_fields_and_operators(user, qstr, unknown):
+    fault = fault_of(user, 'ticket.query', qstr)
+    assert fault.code == -32602
+    assert 'unknown field "%s"' % unknown in fault.message
+    assert 'status' in fault.message and 'estimate' in fault.message
+    assert '!~=' in fault.message
+
+
+def test_query_takes_every_known_field_and_operator(user, new_ticket):
+    tid = new_ticket(unique('Known'), level='high', keywords='kw1')
+    for qstr in ('level=high', 'keywords~=kw1', 'summary^=Known',
+                 'keywords!~=nothing&level=high',
+                 'order=priority&desc=1&level=high',
+                 'col=summary|level&level=high', 'max=0&page=1&level=high',
+                 'component!=nosuch&level=high', 'id=%d' % tid):
+        assert tid in user.call('ticket.query', qstr), qstr
 
 
 def test_recent_changes(user, new_ticket):

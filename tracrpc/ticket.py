@@ -15,6 +15,7 @@ workflow controllers, Trac's field validation and every
 """
 
 import functools
+import re
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from html.parser import HTMLParser
@@ -25,7 +26,7 @@ from trac.resource import ResourceNotFound
 from trac.ticket import model
 from trac.ticket.api import TicketSystem
 from trac.ticket.notification import TicketChangeEvent
-from trac.ticket.query import Query
+from trac.ticket.query import Query, QuerySyntaxError
 from trac.ticket.roadmap import RoadmapModule, apply_ticket_permissions, \
                                 get_ticket_stats, get_tickets_for_milestone
 from trac.ticket.web_ui import TicketModule
@@ -58,6 +59,16 @@ _COLLISION = ('Sorry, can not save your changes. This ticket has been '
               'since you started editing. Ticket #%s changed since you read '
               'it (its _ts); nothing was saved. Read it again and retry.')
 
+#: how Trac's query language separates clauses (`\&` is a literal `&`)
+_QUERY_CLAUSE = re.compile(r'(?<!\\)&')
+#: the operators of a filter (`status!=closed`, `summary~=crash`, ...)
+_QUERY_OPERATORS = ('=', '!=', '~=', '!~=', '^=', '!^=', '$=', '!$=')
+_QUERY_OPERATOR = re.compile(r'!?[~^$]?$')
+#: query clauses that are no filters, and those that name fields
+_QUERY_KEYWORDS = {'page', 'max', 'format', 'desc', 'groupdesc', 'verbose',
+                   'report'}
+_QUERY_FIELD_LISTS = {'order', 'group', 'col', 'rows', 'row'}
+
 #: Attributes that are never ticket fields: the workflow action, the
 #: change token and the action controls' inputs (`action_*`).
 _CONTROL_PREFIX = 'action_'
@@ -87,8 +98,13 @@ class TicketRPC(AbstractRPCHandler):
         Results are paged like the web UI's query (`[query] items_per_page`,
         100 by default): use `max=N` for the page size and `page=N` to walk
         the pages; `max=0` returns all tickets at once. Tickets you may not
-        see are left out."""
-        query = Query.from_string(self.env, qstr)
+        see are left out. A field or operator Trac does not know is
+        refused, naming the valid ones."""
+        self._check_query(qstr)
+        try:
+            query = Query.from_string(self.env, qstr)
+        except QuerySyntaxError as e:
+            raise InvalidParams(str(e))
         return [row['id'] for row in query.execute(req)
                 if 'TICKET_VIEW' in req.perm('ticket', row['id'])]
 
@@ -383,6 +399,34 @@ class TicketRPC(AbstractRPCHandler):
                 return model.Ticket(self.env, int(id))
             except ResourceNotFound:
                 raise _not_found(id)
+
+    def _check_query(self, qstr):
+        """Refuse a query naming a field (in a filter, `order`, `group`,
+        `col`) that no ticket has, or an operator Trac does not know:
+        Trac would silently drop the filter and return every ticket."""
+        system = TicketSystem(self.env)
+        fields = {field['name'] for field in system.get_ticket_fields()}
+        fields.add('id')
+        synonyms = system.get_field_synonyms()
+        for clause in _QUERY_CLAUSE.split(qstr):
+            name, sep, values = clause.partition('=')
+            if not sep or clause == 'or':
+                continue
+            field = _QUERY_OPERATOR.sub('', name)
+            if field in _QUERY_FIELD_LISTS:
+                named = [value for value in values.split('|') if value]
+            elif field in _QUERY_KEYWORDS:
+                continue
+            else:
+                named = [field]
+            unknown = [each for each in named
+                       if synonyms.get(each, each) not in fields]
+            if unknown:
+                raise InvalidParams(
+                    'the query names the unknown field "%s" (or an unknown '
+                    'operator: %s); valid fields: %s'
+                    % (unknown[0], ' '.join(_QUERY_OPERATORS),
+                       ', '.join(sorted(fields))))
 
     def _require_view(self, req, id):
         if not model.Ticket.id_is_valid(id):
