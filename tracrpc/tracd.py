@@ -18,7 +18,8 @@ timeout (`--socket-timeout SECONDS`, default 60) ends that.
 It also makes glibc return large freed blocks to the system at once
 (see `limit_mmap_threshold`).
 
-Usage: the arguments of `tracd`, plus `--socket-timeout`.
+Usage: the arguments of `tracd`, plus `--socket-timeout`; `--version`
+names both this plugin's and Trac's version.
 """
 
 import ctypes
@@ -56,9 +57,26 @@ def limit_mmap_threshold(size=1 << 20):
         mallopt(m_mmap_threshold, size)
 
 
+#: what `--help` adds to tracd's own help
+HELP = """tracrpc-tracd: tracd with TCP_NODELAY and a socket timeout.
+
+  --socket-timeout SECONDS  close a connection that sends nothing for
+                            that long (default 60)
+
+Everything else is tracd's:
+"""
+
+
 def main(argv=None):
     """Run tracd with `argv` (default: the command line)."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    if '--version' in argv:
+        from importlib import metadata
+        print('tracrpc-tracd (TracXMLRPC %s), Trac %s'
+              % (metadata.version('TracXMLRPC'), metadata.version('Trac')))
+        return 0
+    if '-h' in argv or '--help' in argv:
+        print(HELP, flush=True)
     if '--socket-timeout' in argv:
         index = argv.index('--socket-timeout')
         NoDelayTracHTTPServer.socket_timeout = float(argv[index + 1])
