@@ -110,6 +110,52 @@ def test_user_makes_uses_and_revokes_a_token(server):
     assert status == 401 and 'Bearer' in headers['WWW-Authenticate']
 
 
+def test_a_bad_expiry_is_shown_beside_its_field(server):
+    browser = Browser(server, 'user')
+    name = unique('Kept')
+    status, page = browser.post('/prefs/rpctokens',
+                                {'name': name, 'expires_days': 'soon',
+                                 'readonly': '1', 'create': '1'})
+    assert status == 200
+    problem = re.search(r'<span class="rpc-problem" id="rpc-expiry-problem"'
+                        r'[^>]*>([^<]+)</span>', page).group(1)
+    assert 'number of days' in problem
+    assert 'value="%s"' % name in page and 'value="soon"' in page
+    assert re.search(r'name="readonly" value="1"\s+checked', page)
+    assert 'rpc-token-value' not in page  # nothing was made
+    assert name not in [token['name'] for token in TokenStore(
+        server.env()).tokens('user')]
+
+
+def test_the_panels_ask_before_revoking_and_name_the_token(server):
+    name = unique('Asked')
+    new_token(server, name=name)
+    for user, path in (('user', '/prefs/rpctokens'),
+                       ('admin', '/admin/general/rpctokens')):
+        status, page = Browser(server, user).get(path)
+        assert 'rpc-tokens.js' in page
+        assert re.search(r'data-confirm="[^"]*%s' % name, page), path
+
+
+def test_a_token_does_not_open_the_api_page(server):
+    token = new_token(server)
+    status, headers, body = http_request(
+        server.url, 'GET', '/rpc', None, None,
+        {'Authorization': 'Bearer ' + token, 'Accept': 'text/html'})
+    page = body.decode('utf-8')
+    assert status == 403 and 'you are not logged in' in page
+    assert 'Tokens authenticate API calls, not web pages' in page
+    headers, response = get_with_token(server, token)
+    assert response['result'][:2] == [1, 2]  # GET calls still take it
+
+
+def get_with_token(server, token):
+    status, headers, body = http_request(
+        server.url, 'GET', '/rpc?method=system.getAPIVersion', None, None,
+        {'Authorization': 'Bearer ' + token})
+    return headers, json.loads(body)
+
+
 def test_token_works_in_both_protocols(server):
     token = new_token(server)
     assert xml_proxy(server, 'user', token).system.getAPIVersion()[:2] == \
@@ -271,9 +317,13 @@ def trac_admin(server, *args):
 
 def test_trac_admin_commands(server):
     name = unique('Cli')
-    token = trac_admin(server, 'create', 'user', name, 'readonly',
-                       '5').strip()
+    printed = trac_admin(server, 'create', 'user', name, 'readonly', '5')
+    token = printed.split()[0]
     assert token.startswith('tracrpc_')
+    # a call to copy, to /rpc (tracd --basic-auth refuses tokens at /login)
+    assert "-H 'Authorization: Bearer %s'" % token in printed
+    assert re.search(r"'\S+/rpc$", printed.rstrip()) is None
+    assert printed.rstrip().endswith('/rpc')
     listing = trac_admin(server, 'list', 'user')
     line = [line for line in listing.splitlines() if name in line][0]
     assert 'read-only' in line

@@ -15,7 +15,7 @@ from trac.core import Component, ExtensionPoint
 
 from tracrpc.api import IRPCProtocol
 
-__all__ = ['RPCRouter', 'is_rpc_path']
+__all__ = ['RPCRouter', 'is_rpc_path', 'is_api_page']
 
 #: `/[login/]<path item>[/openrpc.json]`
 _PATH_RE = re.compile(r'/(?:login/)?([^/]+)(/openrpc\.json)?/?$')
@@ -54,3 +54,12 @@ class RPCRouter(Component):
 def is_rpc_path(env, req):
     """Tell whether `req` is addressed to an RPC URL of `env`."""
     return RPCRouter(env).match(req.path_info) is not None
+
+
+def is_api_page(env, req):
+    """Tell whether `req` asks for the API page: a GET at an RPC URL
+    that names no call (`method`), no document and no content type."""
+    match = RPCRouter(env).match(req.path_info)
+    return match is not None and not match[1] and \
+        req.method in ('GET', 'HEAD') and \
+        not req.get_header('Content-Type') and 'method' not in req.args

@@ -17,7 +17,7 @@ from trac.prefs.api import IPreferencePanelProvider
 from trac.util.datefmt import utc
 from trac.util.text import print_table, printout
 from trac.util.translation import gettext as trac_gettext
-from trac.web.chrome import add_notice
+from trac.web.chrome import add_notice, add_script
 
 from tracrpc.tokens import TokenAuthenticator, TokenStore
 from tracrpc.util import _, add_plugin_domain
@@ -54,19 +54,35 @@ class TokenPreferencesPanel(Component):
     def render_preference_panel(self, req, panel):
         req.perm.require('XML_RPC')
         store = TokenStore(self.env)
-        data = {'new_token': None}
+        data = {'new_token': None, 'problem': None, 'typed': {}}
         if req.method == 'POST' and 'revoke' in req.args:
             if store.revoke(req.args.getint('revoke'), req.authname):
                 add_notice(req, _('The token is revoked.'))
             req.redirect(req.href.prefs(panel))
         if req.method == 'POST' and 'create' in req.args:
-            data['new_token'], _ = store.create(
-                req.authname, req.args.get('name'),
-                readonly=req.args.getbool('readonly', False),
-                expires=_expiry(req.args.get('expires_days')))
+            self._create(req, store, data)
         data['tokens'] = store.tokens(req.authname)
         data['rpc_url'] = req.abs_href.rpc()
+        add_script(req, 'tracrpc/rpc-tokens.js')
         return 'prefs_rpc_tokens.html', data
+
+    def _create(self, req, store, data):
+        """Make the token the form asks for; a form that cannot make one
+        comes back with the problem beside its field and what was
+        typed."""
+        typed = {'name': req.args.get('name', ''),
+                 'expires_days': req.args.get('expires_days', ''),
+                 'readonly': req.args.getbool('readonly', False)}
+        field = 'expires_days'
+        try:
+            expires = _expiry(typed['expires_days'])
+            field = 'name'
+            data['new_token'] = store.create(req.authname, typed['name'],
+                                             readonly=typed['readonly'],
+                                             expires=expires)[0]
+        except TracError as e:
+            data['problem'] = {'field': field, 'message': str(e)}
+            data['typed'] = typed
 
 
 class TokenAdminPanel(Component):
@@ -91,6 +107,7 @@ class TokenAdminPanel(Component):
             if store.revoke(req.args.getint('revoke')):
                 add_notice(req, _('The token is revoked.'))
             req.redirect(req.href.admin(category, page))
+        add_script(req, 'tracrpc/rpc-tokens.js')
         return 'admin_rpc_tokens.html', {'tokens': store.tokens()}
 
 
@@ -138,10 +155,23 @@ class TokenAdminCommands(Component):
         token, id = TokenStore(self.env).create(
             user, name, readonly, _expiry(days[0] if days else None))
         printout(token)
+        printout(_CALL_WITH_TOKEN % {
+            'token': token,
+            'url': (self.env.base_url or 'https://YOUR-TRAC').rstrip('/')})
 
     def _revoke(self, id):
         if not id.isdigit() or not TokenStore(self.env).revoke(int(id)):
             raise TracError('No token %s' % id)
+
+
+#: what `rpc token create` prints after the token: a call to copy
+_CALL_WITH_TOKEN = """
+It is shown only now. Send it to /rpc (not /login/rpc: a web server that
+asks for passwords there, like tracd --basic-auth, refuses it first):
+
+  curl -s -H 'Authorization: Bearer %(token)s' \\
+       -H 'Content-Type: application/json' \\
+       -d '{"method": "system.getAPIVersion", "id": 1}' %(url)s/rpc"""
 
 
 def _when(value):

@@ -36,7 +36,7 @@ from trac.util.datefmt import from_utimestamp, to_utimestamp, utc
 from trac.web.api import IAuthenticator
 
 from tracrpc.api import RPCState
-from tracrpc.request import is_rpc_path
+from tracrpc.request import is_api_page, is_rpc_path
 from tracrpc.util import to_unicode
 
 __all__ = ['TokenStore', 'TokenAuthenticator', 'TOKEN_PREFIX']
@@ -175,6 +175,12 @@ _BEARER_RE = re.compile(r'Bearer(?:\s+(\S*))?\s*$', re.IGNORECASE)
 _BASIC_RE = re.compile(r'Basic\s+(\S+)\s*$', re.IGNORECASE)
 
 
+def _is_token(username, secret):
+    """Credentials that are a token: Bearer, or a Basic password that
+    looks like one."""
+    return username is None or secret.startswith(TOKEN_PREFIX)
+
+
 class _Throttle(object):
     """Failed attempts per key (who was tried, from which address)
     within a sliding window, for at most `capacity` keys: the oldest are
@@ -248,6 +254,8 @@ class TokenAuthenticator(Component):
         if credentials is None:
             return None
         username, secret = credentials
+        if _is_token(username, secret) and is_api_page(self.env, req):
+            return None  # tokens are for calls: the page is a web page
         username = self._normalised(username)
         address = self.client_address(req)
         key = (username or '(token)', address)
@@ -256,11 +264,16 @@ class TokenAuthenticator(Component):
             self.log.warning("RPC authentication of %s from %s refused: too "
                              "many failed attempts", key[0], address)
             return self._fail(req, 'Too many failed attempts: try later.')
-        if username is None or secret.startswith(TOKEN_PREFIX):
+        if _is_token(username, secret):
             return self._token_login(req, key, username, secret)
         if self._account_manager():
             return self._password_login(req, key, username, secret)
         return None
+
+    def token_sent(self, req):
+        """Tell whether `req` carries a token (valid or not)."""
+        credentials = self._credentials(req.get_header('Authorization') or '')
+        return credentials is not None and _is_token(*credentials)
 
     def client_address(self, req):
         """The client's address: the connection's, or behind a trusted

@@ -19,13 +19,14 @@ from trac.util.html import tag
 from trac.web.api import IRequestHandler, RequestDone
 from trac.web.chrome import INavigationContributor, ITemplateProvider, \
                             add_script, add_script_data, add_stylesheet, \
-                            web_context
+                            add_warning, web_context
 from trac.wiki.formatter import format_to_html
 
 from tracrpc.api import API_VERSION, RPC_TYPES, CallPolicy, RPCError, \
                         RPCState, XMLRPCSystem, log_rpc_error
 from tracrpc.examples import call_examples
 from tracrpc.request import RPCRouter
+from tracrpc.tokens import TokenAuthenticator
 from tracrpc.util import _, add_plugin_domain, cleandoc_, \
                          exception_to_unicode, request_content_type, \
                          send_body
@@ -410,6 +411,11 @@ class RPCWeb(Component):
         return send_body(req, message.encode('utf-8'), 'text/plain', status)
 
     def _render_listing(self, req):
+        if TokenAuthenticator(self.env).token_sent(req):
+            add_warning(req, _('A token came with this request. Tokens '
+                               'authenticate API calls, not web pages: '
+                               'this page is shown as it would be without '
+                               'it.'))
         self._require_browsing(req)
         context = web_context(req)
         data = {'rpc_version': '.'.join(map(str, API_VERSION)),
