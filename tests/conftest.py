@@ -126,10 +126,15 @@ def server(tmp_path_factory, mail_sink, database):
 
 @pytest.fixture(scope='session')
 def http_server(tmp_path_factory, mail_sink, database):
-    """A fresh environment served by a real tracd over HTTP."""
+    """A fresh environment (in a database of its own, on the same
+    backend) served by a real tracd over HTTP."""
+    own = Database(database.backend)
     root = tmp_path_factory.mktemp('trac-http-' + database.backend)
-    with serving(root, database.uri, mail_sink.port) as server:
-        yield server
+    try:
+        with serving(root, own.uri, mail_sink.port) as server:
+            yield server
+    finally:
+        own.drop()
 
 
 @pytest.fixture(scope='session')
