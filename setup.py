@@ -39,6 +39,8 @@ setup(
                  'jsonschema>=4.18',
                  # the API page's console in headless Chromium
                  'selenium',
+                 # its accessibility checks (axe-core, bundled)
+                 'axe-core-python; python_version >= "3.10"',
                  # /login/rpc with AccountManager's password store (which
                  # needs passlib where Python has no crypt module)
                  'TracAccountManager==0.6.0',

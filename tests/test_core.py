@@ -693,6 +693,14 @@ def test_listing_needs_xml_rpc(server):
         body.decode('utf-8').replace('&quot;', '&#34;')
 
 
+@pytest.mark.parametrize('path,endpoint', [
+    ('/login/rpc', '/login/rpc'), ('/login/jsonrpc', '/login/jsonrpc'),
+    ('/login/xmlrpc', '/login/rpc')])
+def test_the_console_calls_where_the_page_came_from(server, path, endpoint):
+    status, headers, body = server.get(path, 'user')
+    assert 'data-rpc-url="%s"' % endpoint in body.decode('utf-8')
+
+
 def test_metanav_api_link(server):
     page = server.get('/login/wiki', 'user')[2].decode('utf-8')
     assert re.search(r'<a href="/rpc">API</a>', page)

@@ -95,7 +95,10 @@ def _console_form(method):
 def _console_texts():
     """The console's words, in the user's language (`%(method)s` is the
     method's name)."""
-    return {'filter': _('Filter methods, e.g. ticket.get'),
+    return {'filter': _('Filter methods'), 'filterHint': _('e.g. ticket.get'),
+            'shown': _('%(count)s of %(total)s methods shown'),
+            'zone': _('your time zone: %(zone)s'),
+            'badJson': _('Not valid JSON: %(problem)s'),
             'optional': _('(optional)'), 'tryIt': _('Try it'),
             'call': _('Call'), 'callWrite': _('Call (changes data)'),
             'confirm': _('%(method)s changes data in this Trac. Call it?'),
@@ -419,6 +422,8 @@ class RPCWeb(Component):
         self._require_browsing(req)
         context = web_context(req)
         data = {'rpc_version': '.'.join(map(str, API_VERSION)),
+                'console_url': self._console_url(req),
+                'rpc_url': req.abs_href.rpc(),
                 'protocols': self._protocol_docs(req, context),
                 'namespaces': self._namespaces(req, context),
                 'login_url': req.abs_href.login('rpc')}
@@ -426,6 +431,19 @@ class RPCWeb(Component):
         add_script_data(req, rpcConsoleText=_console_texts())
         add_script(req, 'tracrpc/rpc-console.js')
         return 'rpc.html', data, {}
+
+    def _console_url(self, req):
+        """Where the console sends its JSON-RPC calls: the URL the page
+        was loaded from (so `/login/rpc` calls with the credentials the
+        browser gave there), or, where JSON-RPC is not served (say
+        `/xmlrpc`), `rpc` beside it."""
+        path_item = RPCRouter(self.env).match(req.path_info)[0]
+        if not any(content_type == _JSON for protocol, content_type
+                   in RPCRouter(self.env).routes()[path_item]):
+            path_item = 'rpc'
+        if req.path_info.startswith('/login/'):
+            return req.href.login(path_item)
+        return req.href(path_item)
 
     def _require_browsing(self, req):
         """The API page and the OpenRPC file need XML_RPC; the 403 page

@@ -1,6 +1,7 @@
-/* The API page as a console: a filter over the methods, and a "Try it"
- * form per method that sends a JSON-RPC call with the browser's own Trac
- * session and shows the request, the response and the time it took.
+/* The API page as a console: a filter over the methods and the table of
+ * contents, and a "Try it" form per method that sends a JSON-RPC call to
+ * the endpoint the page came from (with the credentials the browser
+ * already has) and shows the request, the response and the time it took.
  * Without JavaScript the page stays the plain listing. */
 (function () {
   'use strict';
@@ -9,11 +10,19 @@
   var callId = 0;
   /* the words, in the user's language (the page's script data) */
   var TEXT = window.rpcConsoleText || {
-    filter: 'Filter methods, e.g. ticket.get', optional: '(optional)',
+    filter: 'Filter methods', filterHint: 'e.g. ticket.get',
+    shown: '%(count)s of %(total)s methods shown', optional: '(optional)',
     tryIt: 'Try it', call: 'Call', callWrite: 'Call (changes data)',
     confirm: '%(method)s changes data in this Trac. Call it?',
-    request: 'Request', response: 'Response', notSent: 'Not sent:'
+    request: 'Request', response: 'Response', notSent: 'Not sent:',
+    zone: 'your time zone: %(zone)s', badJson: 'Not valid JSON: %(problem)s'
   };
+
+  function words(text, values) {
+    return text.replace(/%\((\w+)\)s/g, function (whole, name) {
+      return values[name];
+    });
+  }
 
   function element(name, attributes, text) {
     var node = document.createElement(name);
@@ -28,26 +37,47 @@
 
   /* -- The filter ------------------------------------------------------ */
 
-  function addFilter() {
-    var heading = document.getElementById('rpc-toc-heading');
-    var filter = element('input', {type: 'search', id: 'rpc-filter',
-                                   placeholder: TEXT.filter});
-    heading.parentNode.insertBefore(filter, heading);
-    filter.addEventListener('input', function () {
-      var text = filter.value.trim().toLowerCase();
-      document.querySelectorAll('.rpc-namespace').forEach(function (space) {
-        var shown = 0;
-        space.querySelectorAll('.rpc-method').forEach(function (method) {
-          var match = method.id.toLowerCase().indexOf(text) !== -1;
-          method.style.display = match ? '' : 'none';
-          shown += match ? 1 : 0;
-        });
-        space.style.display = shown ? '' : 'none';
+  function applyFilter(text, count) {
+    var methods = document.querySelectorAll('.rpc-method');
+    var shown = 0;
+    document.querySelectorAll('.rpc-namespace').forEach(function (space) {
+      var inSpace = 0;
+      space.querySelectorAll('.rpc-method').forEach(function (method) {
+        var match = method.id.toLowerCase().indexOf(text) !== -1;
+        method.hidden = !match;
+        inSpace += match ? 1 : 0;
       });
+      space.hidden = !inSpace;
+      var entry = document.querySelector(
+        '#rpc-toc a[href="#' + space.id + '"]');
+      if (entry) {
+        entry.parentNode.hidden = !inSpace;
+      }
+      shown += inSpace;
     });
+    count.textContent = words(TEXT.shown, {count: shown,
+                                           total: methods.length});
   }
 
-  /* -- Values of the form's fields ------------------------------------- */
+  function addFilter() {
+    var heading = document.getElementById('rpc-toc-heading');
+    var box = element('div', {id: 'rpc-filter-box', role: 'search'});
+    box.appendChild(element('label', {'for': 'rpc-filter'}, TEXT.filter));
+    var filter = element('input', {type: 'search', id: 'rpc-filter',
+                                   placeholder: TEXT.filterHint,
+                                   'aria-describedby': 'rpc-filter-count'});
+    box.appendChild(filter);
+    var count = element('span', {id: 'rpc-filter-count',
+                                 'aria-live': 'polite'});
+    box.appendChild(count);
+    heading.parentNode.insertBefore(box, heading);
+    filter.addEventListener('input', function () {
+      applyFilter(filter.value.trim().toLowerCase(), count);
+    });
+    applyFilter('', count);
+  }
+
+  /* -- The form's fields ----------------------------------------------- */
 
   var INPUTS = {
     'int': {type: 'number', step: '1'},
@@ -57,21 +87,58 @@
     'base64': {type: 'file'}
   };
 
-  function field(param) {
-    var input = INPUTS[param.type] ?
-      element('input', INPUTS[param.type]) :
-      param.type === 'array' || param.type === 'struct' ?
-        element('textarea', {rows: '3', cols: '60',
-                             placeholder: param.type === 'array' ? '[]' : '{}'}) :
-        element('input', {type: 'text', size: '60'});
+  function zoneName() {
+    try {
+      return Intl.DateTimeFormat().resolvedOptions().timeZone || 'local';
+    } catch (noIntl) {
+      return 'local';
+    }
+  }
+
+  /* A JSON field says at once what is wrong with it, as it is typed. */
+  function checkJson(input, note) {
+    var text = input.value.trim();
+    var problem = '';
+    if (text) {
+      try {
+        JSON.parse(text);
+      } catch (error) {
+        problem = words(TEXT.badJson, {problem: error.message});
+      }
+    }
+    input.setCustomValidity(problem);
+    input.setAttribute('aria-invalid', problem ? 'true' : 'false');
+    note.textContent = problem;
+  }
+
+  function field(method, param) {
+    var id = 'rpc-' + method.replace(/\W/g, '-') + '-' + param.name;
+    var json = param.type === 'array' || param.type === 'struct';
+    var input = INPUTS[param.type] ? element('input', INPUTS[param.type]) :
+      json ? element('textarea', {rows: '3',
+                                  placeholder: param.type === 'array' ?
+                                    '[]' : '{}'}) :
+        element('input', {type: 'text'});
     input.name = param.name;
+    input.id = id;
     input.setAttribute('data-type', param.type);
-    var label = element('label');
-    label.appendChild(element('span', {}, param.name +
-                              (param.required ? '' : ' ' + TEXT.optional)));
-    label.appendChild(input);
-    label.appendChild(element('small', {}, ' ' + param.type));
-    return label;
+    var row = element('div', {'class': 'rpc-field'});
+    row.appendChild(element('label', {'for': id}, param.name +
+                            (param.required ? '' : ' ' + TEXT.optional)));
+    row.appendChild(input);
+    var hint = param.type;
+    if (param.type === 'dateTime.iso8601') {
+      hint += ', ' + words(TEXT.zone, {zone: zoneName()});
+    }
+    row.appendChild(element('small', {}, ' ' + hint));
+    if (json) {
+      var note = element('span', {'class': 'rpc-problem', role: 'alert'});
+      row.appendChild(note);
+      input.addEventListener('input', function () {
+        checkJson(input, note);
+      });
+    }
+    return row;
   }
 
   function fileAsBase64(file) {
@@ -104,9 +171,9 @@
     if (type === 'int' || type === 'double') {
       return Promise.resolve(Number(text));
     }
-    if (type === 'dateTime.iso8601') {  /* taken as UTC */
+    if (type === 'dateTime.iso8601') {  /* typed in the browser's zone */
       return Promise.resolve({__jsonclass__: ['datetime',
-        text.length === 16 ? text + ':00' : text]});
+        new Date(text).toISOString()]});
     }
     if (type === 'array' || type === 'struct') {
       return new Promise(function (resolve) { resolve(JSON.parse(text)); });
@@ -114,7 +181,8 @@
     return Promise.resolve(text);
   }
 
-  /* The params: the fields up to the last one filled in. */
+  /* The params: positional up to the last field filled in; by name when
+   * an optional field before it is left blank (never null). */
   function params(form) {
     var inputs = Array.prototype.slice.call(
       form.querySelectorAll('[data-type]'));
@@ -123,9 +191,17 @@
       while (last > 0 && values[last - 1] === undefined) {
         last -= 1;
       }
-      return values.slice(0, last).map(function (item) {
-        return item === undefined ? null : item;
+      values = values.slice(0, last);
+      if (values.indexOf(undefined) === -1) {
+        return values;
+      }
+      var named = {};
+      values.forEach(function (item, index) {
+        if (item !== undefined) {
+          named[inputs[index].name] = item;
+        }
       });
+      return named;
     });
   }
 
@@ -140,8 +216,12 @@
   }
 
   function call(spec, form) {
+    if (!form.checkValidity()) {  /* before asking anything */
+      form.reportValidity();
+      return;
+    }
     if (!spec.readonly && !window.confirm(
-        TEXT.confirm.replace('%(method)s', spec.name))) {
+        words(TEXT.confirm, {method: spec.name}))) {
       return;
     }
     params(form).then(function (values) {
@@ -171,12 +251,12 @@
 
   function addConsole(method) {
     var spec = JSON.parse(method.getAttribute('data-rpc'));
-    var button = element('button', {type: 'button', 'class': 'rpc-try'},
-                         TEXT.tryIt);
+    var button = element('button', {type: 'button', 'class': 'rpc-try',
+                                    'aria-expanded': 'false'}, TEXT.tryIt);
     var form = element('form', {'class': 'rpc-console'});
-    form.style.display = 'none';
+    form.hidden = true;
     spec.params.forEach(function (param) {
-      form.appendChild(field(param));
+      form.appendChild(field(spec.name, param));
     });
     var send = element('button', {type: 'submit', 'class': 'rpc-call'},
                        spec.readonly ? TEXT.call : TEXT.callWrite);
@@ -191,7 +271,8 @@
       call(spec, form);
     });
     button.addEventListener('click', function () {
-      form.style.display = form.style.display === 'none' ? '' : 'none';
+      form.hidden = !form.hidden;
+      button.setAttribute('aria-expanded', String(!form.hidden));
     });
     var signature = method.querySelector('.rpc-permission');
     signature.parentNode.insertBefore(form, signature.nextSibling);
