@@ -790,6 +790,9 @@ class RPCState(object):
         self.protocol = None
         #: the `CallPolicy`, once the request handler has decided it
         self.policy = None
+        #: answers of at least this many bytes are gzipped (the client
+        #: accepts gzip); `None`: never
+        self.compress_above = None
 
     @classmethod
     def of(cls, req):

@@ -17,6 +17,7 @@ these names, so they are part of the public API: `cleandoc_`, `gettext`,
 import importlib.resources
 import inspect
 import re
+import zlib
 from datetime import datetime, timedelta, timezone
 
 from trac.core import TracError
@@ -229,9 +230,20 @@ def request_content_type(req):
 
 def send_body(req, body, content_type, status=200):
     """Send `body` (bytes, or a list of bytes chunks) with an exact
-    `Content-Length`; raises `RequestDone` like `req.send`."""
-    length = len(body) if isinstance(body, bytes) else sum(map(len, body))
+    `Content-Length`, gzipped when the request's RPC state says so (the
+    client accepts it and the body is large enough); raises
+    `RequestDone` like `req.send`."""
+    chunks = [body] if isinstance(body, bytes) else body
+    length = sum(map(len, chunks))
+    from tracrpc.api import RPCState
+    threshold = RPCState.of(req).compress_above
     req.send_response(status)
+    if threshold is not None:
+        req.send_header('Vary', 'Accept-Encoding')
+        if length >= threshold:
+            chunks = [gzipped(chunks)]
+            length = len(chunks[0])
+            req.send_header('Content-Encoding', 'gzip')
     req.send_header('Content-Type', content_type + ';charset=utf-8')
     req.send_header('Content-Length', length)
     # answers are per user and per moment: no cache may keep them
@@ -240,9 +252,18 @@ def send_body(req, body, content_type, status=200):
     if req.method != 'HEAD':
         # One write per chunk: Request.write joins what it gets in one
         # call, which would copy a large chunk.
-        for chunk in [body] if isinstance(body, bytes) else body:
+        for chunk in chunks:
             req.write(chunk)
     raise RequestDone
+
+
+def gzipped(chunks):
+    """The gzip stream of the bytes `chunks` (a fast level: the answer
+    is made for one client, once)."""
+    compressor = zlib.compressobj(4, zlib.DEFLATED, 31)
+    parts = [compressor.compress(chunk) for chunk in chunks]
+    parts.append(compressor.flush())
+    return b''.join(parts)
 
 
 def compatibility_names(module):

@@ -11,6 +11,7 @@
 import importlib.resources
 import json
 import re
+import zlib
 
 from trac.config import IntOption, ListOption
 from trac.core import Component, implements
@@ -77,6 +78,13 @@ def _printable_type(content_type):
         else '(not a media type)'
 
 
+def _accepts_gzip(req):
+    accepted = req.get_header('Accept-Encoding') or ''
+    return any(part.split(';', 1)[0].strip().lower() in ('gzip', 'x-gzip')
+               and not part.replace(' ', '').endswith('q=0')
+               for part in accepted.split(','))
+
+
 def _our_own(protocol):
     """A protocol of this plugin (XML-RPC, JSON-RPC), not another's."""
     return type(protocol).__module__.split('.', 1)[0] == 'tracrpc'
@@ -117,13 +125,20 @@ def _json_or_text(text):
 class _BodyReader(object):
     """The buffered request body, handed over (not copied) to the one
     protocol that reads it, so that a large body can be freed as soon as
-    the protocol has decoded it."""
+    the protocol has decoded it.
 
-    def __init__(self, body):
+    A body sent gzipped is held decompressed, but Trac's `req.read()`
+    asks for the announced `Content-Length` (of the compressed bytes):
+    a read of that size, `announced`, is a read of everything."""
+
+    def __init__(self, body, announced):
         self._body = body
+        self._announced = announced
 
     def read(self, size=-1):
         body, self._body = self._body, b''
+        if size == self._announced:
+            size = -1
         if size is not None and 0 <= size < len(body):
             body, self._body = body[:size], body[size:]
         return body
@@ -144,6 +159,13 @@ class RPCWeb(Component):
         `[attachment] max_size` plus a few KiB; the default (16 MiB)
         carries attachments up to 12 MiB.""")
 
+    gzip_min_size = IntOption('rpc', 'gzip_min_size', 1400,
+        """Answers of at least this many bytes are sent gzip-compressed
+        to clients that accept it (`Accept-Encoding: gzip`, as
+        `xmlrpc.client` sends); 0 turns compression off. Requests may be
+        gzipped too (`Content-Encoding: gzip`): `max_body_size` applies
+        to their decompressed size.""")
+
     cors_origins = ListOption('rpc', 'cors_origins', '',
         doc="""Origins (e.g. `https://app.example.org`) whose web pages
         may call the API from a browser (CORS): their requests get the
@@ -161,6 +183,8 @@ class RPCWeb(Component):
 
     def process_request(self, req):
         path_item, document = RPCRouter(self.env).match(req.path_info)
+        if self.gzip_min_size > 0 and _accepts_gzip(req):
+            RPCState.of(req).compress_above = self.gzip_min_size
         allowed_origin = self._allowed_origin(req)
         if allowed_origin:
             self._send_cors_headers(req, allowed_origin)
@@ -256,7 +280,10 @@ class RPCWeb(Component):
         """Parse `body`, check, call and answer; every failure becomes
         the protocol's error response. Like every `_send...`, it ends the
         request (`RequestDone`)."""
-        req.environ['wsgi.input'] = _BodyReader(body)
+        announced = req.get_header('Content-Length')
+        req.environ['wsgi.input'] = _BodyReader(
+            body, int(announced) if announced and announced.isdigit()
+            else None)
         RPCState.of(req).protocol = protocol
         # Protocols written for TracXMLRPC 1.1 read `req.rpc` in their
         # error path, parse errors included.
@@ -333,8 +360,38 @@ class RPCWeb(Component):
 
     def _read_body(self, req, length):
         """Read the whole body before any protocol sees it, so that they
-        read it from memory. Return `(body, None)`, or `(None, (status,
-        message))` for a body shorter than announced."""
+        read it from memory, decompressed. Return `(body, None)`, or
+        `(None, (status, message))` for a body shorter than announced, in
+        an unknown encoding, or too large once decompressed."""
+        body, refusal = self._read_raw_body(req, length)
+        if refusal:
+            return None, refusal
+        encoding = (req.get_header('Content-Encoding') or 'identity') \
+            .strip().lower()
+        if encoding == 'identity':
+            return body, None
+        if encoding not in ('gzip', 'x-gzip'):
+            return None, (415, 'Content-Encoding %s is not accepted: send '
+                               'gzip or none.' % _printable_type(encoding))
+        return self._gunzip(body)
+
+    def _gunzip(self, body):
+        """`body` decompressed, never past `max_body_size` (so a small
+        bomb cannot grow into a large body)."""
+        decompressor = zlib.decompressobj(31)
+        try:
+            plain = decompressor.decompress(body, self.max_body_size + 1)
+        except zlib.error:
+            return None, (400, 'The request body is not valid gzip.')
+        if len(plain) > self.max_body_size or decompressor.unconsumed_tail:
+            return None, (413, 'The request body exceeds the limit of %d '
+                               'bytes once decompressed.'
+                          % self.max_body_size)
+        if not decompressor.eof:
+            return None, (400, 'The gzipped request body is truncated.')
+        return plain, None
+
+    def _read_raw_body(self, req, length):
         try:
             body = req.environ['wsgi.input'].read(length)
         except OSError:  # a timeout or a disconnect: the client is gone
