@@ -103,6 +103,9 @@ def test_package_names():
                                 XmlRpcProtocol, JsonRpcProtocol, RPCWeb)
     assert re.match(r'\d+\.\d+\.\d+', tracrpc.__version__)
     assert tracrpc.api_version[:2] == (1, 2)
+    star = {}
+    exec('from tracrpc.api import *', star)  # as the trunk's __init__
+    assert star['api_version'] == tracrpc.api_version
 
 
 def test_factories_build_namespaces_for_other_classes():

@@ -39,7 +39,9 @@ __all__ = ['IRPCProtocol', 'IXMLRPCHandler', 'AbstractRPCHandler',
            'ServiceException', 'ConflictError', 'CallOutcome',
            'UndecodedCall', 'MulticallResult', 'CallPolicy', 'RPCState',
            'error_code_and_message', 'API_VERSION', 'DATABASE_BUSY',
-           'OUT_OF_TIME']
+           'OUT_OF_TIME',
+           # TracXMLRPC 1.2.0.dev0's, answered by `tracrpc.compat`
+           'api_version']
 
 #: `system.getAPIVersion()`: epoch 1, major 2 (compatible with the 1.2
 #: line); the minor number grows with every addition to the API.
