@@ -43,7 +43,7 @@ def test_small_answers_and_refusers_get_plain_bodies(server):
     status, headers, body = post(server, small, {'Accept-Encoding': 'gzip'})
     assert 'Content-Encoding' not in headers and json.loads(body)['result']
     status, headers, body = post(server, LIST_METHODS,
-                                 {'Accept-Encoding': 'gzip;q=0'})
+                                 {'Accept-Encoding': 'gzip; q=0, br'})
     assert 'Content-Encoding' not in headers
 
 

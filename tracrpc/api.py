@@ -30,7 +30,8 @@ from trac.perm import IPermissionRequestor, PermissionError
 from trac.resource import ResourceNotFound
 
 from tracrpc.util import cleandoc_, compatibility_names, \
-                         exception_to_unicode, parse_iso_datetime, to_unicode
+                         exception_to_unicode, of_this_plugin, \
+                         parse_iso_datetime, to_unicode
 
 __all__ = ['IRPCProtocol', 'IXMLRPCHandler', 'AbstractRPCHandler',
            'expose_rpc', 'exposed_methods', 'batched_by', 'checked_per',
@@ -451,7 +452,7 @@ class Method(object):
         self.component = '%s.%s' % (type(provider).__module__,
                                     type(provider).__name__)
         #: exposed by this plugin (not by another one)
-        self.builtin = self.component.split('.', 1)[0] == 'tracrpc'
+        self.builtin = of_this_plugin(provider)
         self.namespace = provider.xmlrpc_namespace()
         self.name = '%s.%s' % (self.namespace, name or callable_.__name__)
         self.permission = permission

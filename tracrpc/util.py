@@ -33,6 +33,7 @@ __all__ = ['cleandoc_', 'gettext', '_', 'ngettext', 'tag_', 'add_domain',
            'replace_xml_illegal', 'replace_surrogates', 'parse_iso_datetime',
            'walk', 'NestingTooDeep', 'request_content_type', 'send_body',
            'refuse_if_invalid', 'email_shield', 'USER_FIELDS',
+           'of_this_plugin',
            'XML_ILLEGAL']
 
 #: the plugin's message domain (its catalogs: tracrpc/locale)
@@ -88,6 +89,12 @@ def prepare_docs(text, indent=4):
         return ''
     prefix = re.compile('^ {0,%d}' % indent, re.MULTILINE)
     return prefix.sub('', text)
+
+
+def of_this_plugin(component):
+    """Tell whether `component` (a provider, a protocol) is one of this
+    plugin's own, not another plugin's."""
+    return type(component).__module__.split('.', 1)[0] == 'tracrpc'
 
 
 def recorded_author(req, requested, admin_action, resource=None):

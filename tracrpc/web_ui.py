@@ -29,8 +29,8 @@ from tracrpc.examples import call_examples
 from tracrpc.request import RPCRouter
 from tracrpc.tokens import TokenAuthenticator
 from tracrpc.util import _, add_plugin_domain, cleandoc_, \
-                         exception_to_unicode, request_content_type, \
-                         send_body
+                         exception_to_unicode, of_this_plugin, \
+                         request_content_type, send_body
 
 _JSON = 'application/json'
 #: a body up to this size is read even from a caller who may not call,
@@ -79,15 +79,16 @@ def _printable_type(content_type):
 
 
 def _accepts_gzip(req):
-    accepted = req.get_header('Accept-Encoding') or ''
-    return any(part.split(';', 1)[0].strip().lower() in ('gzip', 'x-gzip')
-               and not part.replace(' ', '').endswith('q=0')
-               for part in accepted.split(','))
-
-
-def _our_own(protocol):
-    """A protocol of this plugin (XML-RPC, JSON-RPC), not another's."""
-    return type(protocol).__module__.split('.', 1)[0] == 'tracrpc'
+    """The request's `Accept-Encoding` takes gzip (with a quality above
+    0)."""
+    for part in (req.get_header('Accept-Encoding') or '').split(','):
+        coding, _sep, quality = part.replace(' ', '').partition(';q=')
+        if coding.strip().lower() in ('gzip', 'x-gzip'):
+            try:
+                return float(quality or 1) > 0
+            except ValueError:
+                return False
+    return False
 
 
 def _console_form(method):
@@ -198,7 +199,7 @@ class RPCWeb(Component):
             if document:
                 return self._send_document(req)
             if protocol is not None and \
-                    not _our_own(protocol) and content_type:
+                    not of_this_plugin(protocol) and content_type:
                 return self._process_body(req, protocol, matched, True)
             if 'method' in req.args:
                 return self._process_get_call(req)
@@ -249,32 +250,33 @@ class RPCWeb(Component):
             length, refusal = self._body_length(req)
         if refusal:
             return self._send_plain(req, *refusal)
-        if length > _SMALL_BODY and not self._may_call(req, via_get):
-            return self._refuse_unread(req, protocol, content_type, via_get)
+        if length > _SMALL_BODY:
+            refused = self._caller_refusal(req, via_get)
+            if refused:
+                return self._refuse_unread(req, protocol, content_type,
+                                           refused)
         body, refusal = self._read_body(req, length)
         if refusal:
             return self._send_plain(req, *refusal)
         return self._process_rpc(req, protocol, content_type, body, via_get)
 
-    def _may_call(self, req, via_get):
-        try:
-            self._check_caller(req, via_get)
-        except (RPCError, PermissionError):
-            return False
-        return True
-
-    def _refuse_unread(self, req, protocol, content_type, via_get):
-        """The protocol's refusal of a caller who may not call, sent
-        before the body is read: a large body from such a caller costs
-        nothing. (A small one is read, so the answer can echo its
-        JSON-RPC id.)"""
-        req.send_header('Connection', 'close')  # the body is left unread
-        req.rpc = {'mimetype': content_type}
+    def _caller_refusal(self, req, via_get):
+        """Why the caller may not call at all (the error), or `None`."""
         try:
             self._check_caller(req, via_get)
         except (RPCError, PermissionError) as e:
-            log_rpc_error(self.log, e)
-            return self._send_rpc_error(req, protocol, e)
+            return e
+        return None
+
+    def _refuse_unread(self, req, protocol, content_type, refusal):
+        """The protocol's answer `refusal` to a caller who may not call,
+        sent before the body is read: a large body from such a caller
+        costs nothing. (A small one is read, so the answer can echo its
+        JSON-RPC id.)"""
+        req.send_header('Connection', 'close')  # the body is left unread
+        req.rpc = {'mimetype': content_type}
+        log_rpc_error(self.log, refusal)
+        return self._send_rpc_error(req, protocol, refusal)
 
     def _process_rpc(self, req, protocol, content_type, body, via_get=False):
         """Parse `body`, check, call and answer; every failure becomes
