@@ -315,6 +315,9 @@ class RPCWeb(Component):
                                   _readonly_because(req, via_get),
                                   system.max_multicall, via_get,
                                   system.max_request_time)
+        self.log.debug("RPC request of %s, %s scope%s", state.policy.principal,
+                       state.policy.scope, ' (token %s)' % state.token_id
+                       if state.token_id else '')
         return state.policy
 
     def _send_rpc_error(self, req, protocol, e):
