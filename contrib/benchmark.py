@@ -30,6 +30,7 @@ import random
 import shutil
 import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -151,6 +152,49 @@ class Server(object):
         self.process.terminate()
         self.process.wait(60)
         self.log.close()
+
+
+class TrunkServer(Server):
+    """TracXMLRPC's trunk (1.2.0.dev0) served by tracd from the
+    virtualenv of `python`, through this plugin's TCP_NODELAY launcher
+    (a copy of tracrpc/tracd.py, which needs only Trac): the two plugins
+    are measured on the same footing."""
+
+    def __init__(self, python, env_path, log_path):
+        import tracenv
+        launcher = os.path.join(os.path.dirname(env_path), 'nodelay_tracd.py')
+        shutil.copy(os.path.join(bootstrap.ROOT, 'tracrpc', 'tracd.py'),
+                    launcher)
+        self.port = tracenv.free_port()
+        self.log = open(log_path, 'a')
+        self.process = subprocess.Popen(
+            [python, launcher, '-s', '--hostname', '127.0.0.1', '-p',
+             str(self.port), '--http11', env_path],
+            stdout=self.log, stderr=subprocess.STDOUT,
+            cwd=os.path.dirname(env_path))
+        tracenv.wait_for_port(self.port, self.process)
+        self.host = '127.0.0.1'
+
+
+def install_trunk(git_dir, prefix):
+    """A virtualenv at `prefix` with Trac 1.6 and TracXMLRPC's trunk from
+    `git_dir` (a git mirror of trac-hacks); its python."""
+    import tarfile
+    import venv
+    source = prefix + '-source'
+    archive = source + '.tar'
+    with open(archive, 'wb') as f:
+        subprocess.run(['git', '--git-dir', git_dir, 'archive',
+                        'HEAD:xmlrpcplugin/trunk'], stdout=f, check=True)
+    with tarfile.open(archive) as tar:
+        tar.extractall(source)
+    venv.create(prefix, with_pip=True)
+    python = os.path.join(prefix, 'bin', 'python')
+    subprocess.run([python, '-m', 'pip', 'install', '--quiet',
+                    '--disable-pip-version-check', 'Trac==1.6',
+                    'setuptools<81', 'simplejson', 'Babel', source],
+                   check=True)
+    return python
 
 
 # -- Requests -------------------------------------------------------------
@@ -417,7 +461,8 @@ def measure_attachment(server, protocol, size=10 * MIB, rounds=3):
         timings.append(time.perf_counter() - start)
     connection.close()
     growth = server.memory('VmHWM') - baseline
-    return {'workload': '10 MiB attachment put+get', 'protocol': protocol,
+    return {'workload': '%d MiB attachment put+get' % (size // MIB),
+            'protocol': protocol,
             'calls': rounds * 2, 'errors': errors,
             'rps': rounds * 2 / sum(timings),
             'p50': sorted(timings)[rounds // 2] * 1000, 'p99': max(timings)
@@ -623,6 +668,88 @@ def run_benchmark(args, env_path, pool):
     return sum(row['errors'] for row in rows)
 
 
+#: what is compared with the trunk, with the factor each must reach
+VERSUS = [('system.getAPIVersion', None), ('ticket.get', 25),
+          ('ticket.query (all)', 5), ('ticket.create', 10),
+          ('ticket.update (comment)', 10), ('multicall 50 ticket.get', 10),
+          ('wiki.getPage', None), ('1 MiB attachment put+get', 3)]
+
+
+def run_versus_trunk(args, env_path, pool):
+    """The same workloads on this plugin and on the trunk, each on its own
+    copy of the same environment; the throughput ratio per workload."""
+    root = os.path.dirname(env_path)
+    trunk_env = os.path.join(root, 'trunk-env')
+    shutil.copytree(env_path, trunk_env)
+    print('Installing the trunk from %s ...' % args.versus_trunk,
+          flush=True)
+    python = install_trunk(args.versus_trunk, os.path.join(root, 'trunk'))
+    results = {}
+    for label, start in (
+            ('ours', lambda: Server('tracd', env_path, 1, args.log)),
+            ('trunk', lambda: TrunkServer(python, trunk_env, args.log))):
+        server = start()
+        try:
+            results[label] = {}
+            for protocol in CONTENT_TYPES:
+                for name, target in VERSUS:
+                    if name.endswith('attachment put+get'):
+                        row = measure_attachment(server, protocol, MIB, 10)
+                    else:
+                        row = measure(server, pool, name, protocol,
+                                      args.tickets, args.clients,
+                                      args.duration)
+                    results[label][name, protocol] = row
+                    print('%-6s %-28s %-8s %8.1f req/s %8.2f ms CPU%s' % (
+                        label, name, protocol, row['rps'], row['cpu_ms'],
+                        '  ERRORS: %d' % row['errors'] if row['errors']
+                        else ''), flush=True)
+        finally:
+            server.stop()
+    print_versus(results)
+    if args.rst:
+        write_versus_rst(args.rst, results, args)
+
+
+def print_versus(results):
+    print('\n%-28s %-8s %10s %10s %8s %8s' % (
+        'workload', 'protocol', 'ours rps', 'trunk rps', 'ratio', 'target'))
+    for (name, protocol), ours in results['ours'].items():
+        trunk = results['trunk'][name, protocol]
+        ratio = ours['rps'] / trunk['rps']
+        target = dict(VERSUS)[name]
+        print('%-28s %-8s %10.1f %10.1f %7.2fx %8s' % (
+            name, protocol, ours['rps'], trunk['rps'], ratio,
+            '' if target is None else '>= %dx %s' % (
+                target, 'met' if ratio >= target else 'MISSED')))
+
+
+def write_versus_rst(path, results, args):
+    lines = ['Against the trunk', '=================', '',
+             'Generated by ``python3 contrib/benchmark.py --versus-trunk '
+             'GITDIR --rst FILE``: this plugin and TracXMLRPC 1.2.0.dev0 '
+             '(the trunk, installed from a trac-hacks git mirror into a '
+             'virtualenv of its own), each on a copy of the same environment '
+             'and behind the same TCP_NODELAY tracd launcher; %s.'
+             % describe_text(args), '', '.. list-table::',
+             '   :header-rows: 1', '', '   * - Workload', '     - Protocol',
+             '     - ours req/s', '     - trunk req/s', '     - ours CPU ms',
+             '     - trunk CPU ms', '     - ratio (target)']
+    for (name, protocol), ours in results['ours'].items():
+        trunk = results['trunk'][name, protocol]
+        target = dict(VERSUS)[name]
+        lines += ['   * - ``%s``' % name, '     - %s' % protocol,
+                  '     - %.1f' % ours['rps'], '     - %.1f' % trunk['rps'],
+                  '     - %.2f' % ours['cpu_ms'],
+                  '     - %.2f' % trunk['cpu_ms'],
+                  '     - %.2fx%s' % (ours['rps'] / trunk['rps'],
+                                      '' if target is None
+                                      else ' (%dx)' % target)]
+    with open(path, 'w', encoding='utf-8') as f:
+        f.write('\n'.join(lines) + '\n')
+    print('\nWrote %s' % path)
+
+
 def run_scaling(args, env_path, pool):
     """Read-heavy mix on 1 worker, then on more, `args.rounds` times
     (throughput on a shared machine varies from run to run); the median
@@ -725,6 +852,11 @@ def main():
                              '(repeatable); the floors always run')
     parser.add_argument('--keep', action='store_true',
                         help='keep the environment directory')
+    parser.add_argument('--versus-trunk', metavar='GITDIR',
+                        help='also run the workloads against TracXMLRPC\'s '
+                             'trunk (1.2.0.dev0), installed from GITDIR, a '
+                             'git mirror of trac-hacks (e.g. of '
+                             'github.com/lkraav/trac-hacks)')
     parser.add_argument('--rst', metavar='FILE',
                         help='also write the figures as an RST page (the '
                              'docs\' docs/performance.rst)')
@@ -752,6 +884,8 @@ def main():
             run_scaling(args, env_path, pool)
         elif args.soak:
             run_soak(args, env_path, pool)
+        elif args.versus_trunk:
+            run_versus_trunk(args, env_path, pool)
         else:
             errors = run_benchmark(args, env_path, pool)
             if errors and args.smoke:
