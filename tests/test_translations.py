@@ -75,3 +75,34 @@ def test_token_panel_in_japanese(server):
         {'Cookie': cookie, 'Accept-Language': 'ja'})
     text = body.decode('utf-8')
     assert 'トークンを作成' in text and '個人設定' in text
+
+
+def labels(server, user, language):
+    status, headers, body = http_request(
+        server.url, 'POST', '/login/rpc',
+        json.dumps({'method': 'ticket.getTicketFields', 'id': 1}).encode(),
+        user, {'Content-Type': 'application/json',
+               'Accept-Language': language})
+    return {field['name']: field['label']
+            for field in json.loads(body)['result']}
+
+
+def test_rpc_answers_follow_trac_language_negotiation(server):
+    """The locale Trac negotiates (remembered by `LocaleCache`): the
+    browser's language, the session's preference first."""
+    assert labels(server, 'user', 'ja')['summary'] == '概要'
+    assert labels(server, 'user', 'en-US')['summary'] == 'Summary'
+    assert labels(server, 'user', 'ja')['summary'] == '概要'  # remembered
+    env = server.env()
+    try:
+        with env.db_transaction as db:
+            if not db("SELECT 1 FROM session WHERE sid='viewer' "
+                      "AND authenticated=1"):
+                db("INSERT INTO session VALUES ('viewer', 1, 0)")
+            db("DELETE FROM session_attribute WHERE sid='viewer' "
+               "AND name='language'")
+            db("INSERT INTO session_attribute VALUES "
+               "('viewer', 1, 'language', 'de')")
+    finally:
+        env.shutdown()
+    assert labels(server, 'viewer', 'ja')['summary'] == 'Zusammenfassung'

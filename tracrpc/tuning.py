@@ -8,14 +8,16 @@
 
 """Process tuning for servers that answer many small requests."""
 
+import collections
 import gc
 import threading
 
 from trac.config import BoolOption, IntOption
 from trac.core import Component, implements
+from trac.util import translation
 from trac.web.api import IRequestFilter
 
-__all__ = ['HeapFreezer']
+__all__ = ['HeapFreezer', 'LocaleCache']
 
 
 class _ProcessHeap(object):
@@ -111,3 +113,39 @@ class HeapFreezer(Component):
         gc.freeze()
         self.log.debug("Heap frozen: %d objects, %d collected",
                        gc.get_freeze_count(), collected)
+
+
+class LocaleCache(Component):
+    """Trac's language negotiation, remembered.
+
+    With Babel installed, the first translated word of a request makes
+    Trac negotiate the request's locale, and Trac lists its catalogs on
+    disk for that every time: about 2 ms, half of a `ticket.create`.
+    The answer depends only on the session's language, `[trac]
+    default_language` and the browser's `Accept-Language`, so RPC
+    requests get it from Trac's own `get_negotiated_locale` once per
+    combination (at most `_SIZE` kept)."""
+
+    _SIZE = 256
+
+    def __init__(self):
+        self._locales = collections.OrderedDict()
+        self._lock = threading.Lock()
+
+    def set_locale(self, req):
+        """Give `req` its locale, as Trac would negotiate it."""
+        if not translation.has_babel:
+            return
+        wanted = (req.session.get('language'),
+                  self.config.get('trac', 'default_language'),
+                  tuple(req.languages))
+        with self._lock:
+            locale = self._locales.get(wanted)
+        if locale is None:
+            locale = translation.get_negotiated_locale(
+                [wanted[0], wanted[1]] + list(wanted[2]))
+            with self._lock:
+                self._locales[wanted] = locale
+                while len(self._locales) > self._SIZE:
+                    self._locales.popitem(last=False)
+        req.locale = locale

@@ -28,6 +28,7 @@ from tracrpc.api import API_VERSION, RPC_TYPES, CallPolicy, RPCError, \
 from tracrpc.examples import call_examples
 from tracrpc.request import RPCRouter
 from tracrpc.tokens import TokenAuthenticator
+from tracrpc.tuning import LocaleCache
 from tracrpc.util import _, add_plugin_domain, cleandoc_, \
                          exception_to_unicode, of_this_plugin, \
                          request_content_type, send_body
@@ -184,6 +185,7 @@ class RPCWeb(Component):
 
     def process_request(self, req):
         path_item, document = RPCRouter(self.env).match(req.path_info)
+        LocaleCache(self.env).set_locale(req)
         if self.gzip_min_size > 0 and _accepts_gzip(req):
             RPCState.of(req).compress_above = self.gzip_min_size
         allowed_origin = self._allowed_origin(req)
