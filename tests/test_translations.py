@@ -103,6 +103,9 @@ def test_rpc_answers_follow_trac_language_negotiation(server):
                "AND name='language'")
             db("INSERT INTO session_attribute VALUES "
                "('viewer', 1, 'language', 'de')")
+        assert labels(server, 'viewer', 'ja')['summary'] == \
+            'Zusammenfassung'
     finally:
+        env.db_transaction("DELETE FROM session_attribute WHERE "
+                           "sid='viewer' AND name='language'")
         env.shutdown()
-    assert labels(server, 'viewer', 'ja')['summary'] == 'Zusammenfassung'
