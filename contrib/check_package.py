@@ -16,6 +16,7 @@ import sys
 import tempfile
 import venv
 import xmlrpc.client
+import zipfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bootstrap  # noqa: E402
@@ -43,7 +44,19 @@ def build(work):
         bootstrap.ROOT)
     built = sorted(glob.glob(os.path.join(dist, '*')))
     run(os.path.join(tools, 'twine'), 'check', '--strict', *built)
-    return [path for path in built if path.endswith('.whl')][0]
+    wheel = [path for path in built if path.endswith('.whl')][0]
+    with zipfile.ZipFile(wheel) as archive:
+        missing = [name for name in PACKAGE_DATA
+                   if name not in archive.namelist()]
+    if missing:
+        sys.exit('The wheel lacks %s' % ', '.join(missing))
+    return wheel
+
+
+#: files the wheel must carry besides the modules
+PACKAGE_DATA = ['tracrpc/templates/rpc.html', 'tracrpc/htdocs/rpc-console.js',
+                'tracrpc/htdocs/rpc-tokens.js',
+                'tracrpc/locale/ja/LC_MESSAGES/tracrpc.mo']
 
 
 def serve_and_call(work, wheel):
