@@ -18,9 +18,10 @@ class InProcessApp(object):
     as the server at `url` (the host name Trac sees; no socket is
     opened)."""
 
-    def __init__(self, env_path, htpasswd, url):
+    def __init__(self, env_path, htpasswd, url, script_name=''):
+        """`script_name`: where the site is mounted (e.g. `/trac`)."""
         parts = urlsplit(url)
-        self.url = url
+        self.base_url = url + script_name
         # Like the tests' HTTP clients, it keeps no cookies: each request
         # carries what its test gives it.
         no_cookies = http.cookiejar.CookieJar(
@@ -42,7 +43,8 @@ class InProcessApp(object):
             body = body.encode('iso-8859-1')
         if body is not None:
             params['body'] = body
-        response = self.test_app.request(self.url + path, **params)
+        response = self.test_app.request(path, base_url=self.base_url,
+                                         **params)
         return response.status_int, dict(response.headers), response.body
 
     def xmlrpc_transport(self):

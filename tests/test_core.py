@@ -3,6 +3,7 @@ multicall, JSON-RPC 2.0, introspection, the HTML listing and plugins."""
 
 import html
 import json
+import os
 import re
 import socket
 import xmlrpc.client
@@ -10,7 +11,8 @@ from datetime import datetime
 
 import pytest
 
-from clients import PROTOCOLS, Binary, Fault, fault_of, http_request
+from clients import PROTOCOLS, Binary, Fault, auth_header, fault_of, \
+    http_request
 
 XML_CALL = ("<?xml version='1.0'?><methodCall><methodName>%s</methodName>"
             "<params>%s</params></methodCall>")
@@ -699,6 +701,21 @@ def test_listing_needs_xml_rpc(server):
 def test_the_console_calls_where_the_page_came_from(server, path, endpoint):
     status, headers, body = server.get(path, 'user')
     assert 'data-rpc-url="%s"' % endpoint in body.decode('utf-8')
+
+
+def test_a_site_under_a_path_prefix_calls_under_it(server):
+    from inprocess import InProcessApp
+    env_path = server.env_path
+    mounted = InProcessApp(env_path, os.path.join(
+        os.path.dirname(env_path), 'htpasswd'), server.url, '/trac')
+    status, headers, body = mounted.request('GET', '/login/rpc', None,
+                                            auth_header('user'))
+    assert status == 200
+    assert 'data-rpc-url="/trac/login/rpc"' in body.decode('utf-8')
+    status, headers, body = mounted.request(
+        'POST', '/login/rpc', b'{"method": "system.getAPIVersion", "id": 1}',
+        dict(auth_header('user'), **{'Content-Type': 'application/json'}))
+    assert json.loads(body)['result'][:2] == [1, 2]
 
 
 def test_metanav_api_link(server):
