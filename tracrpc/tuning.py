@@ -133,9 +133,13 @@ class LocaleCache(Component):
         self._lock = threading.Lock()
 
     def set_locale(self, req):
-        """Give `req` its locale, as Trac would negotiate it."""
-        if not translation.has_babel:
-            return
+        """Let `req` find its locale here, as Trac would negotiate it,
+        when (and only if) something translates."""
+        if translation.has_babel and 'locale' not in req.__dict__:
+            req.callbacks['locale'] = self.locale
+
+    def locale(self, req):
+        """The locale Trac negotiates for `req`."""
         wanted = (req.session.get('language'),
                   self.config.get('trac', 'default_language'),
                   tuple(req.languages))
@@ -148,4 +152,4 @@ class LocaleCache(Component):
                 self._locales[wanted] = locale
                 while len(self._locales) > self._SIZE:
                     self._locales.popitem(last=False)
-        req.locale = locale
+        return locale
