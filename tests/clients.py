@@ -37,6 +37,16 @@ def unique(prefix='T'):
     return '%s%s' % (prefix, uuid.uuid4().hex[:10])
 
 
+def new_token(server, user='user', name='test', **options):
+    """Make an API token of `user` in the server's environment."""
+    from tracrpc.tokens import TokenStore
+    env = server.env()
+    try:
+        return TokenStore(env).create(user, name, **options)[0]
+    finally:
+        env.shutdown()
+
+
 def fault_of(client, method, *args):
     """Call `method`; return the `Fault` it must raise."""
     try:

@@ -14,7 +14,7 @@ import xmlrpc.client
 
 import pytest
 
-from clients import http_request
+from clients import http_request, new_token
 from conftest import serving
 
 pytest.importorskip('acct_mgr')
@@ -92,9 +92,7 @@ def test_anonymous_at_login_is_still_refused(server):
 
 
 def test_tokens_at_login_rpc(server):
-    env = server.env()
-    token = TokenStore(env).create('viewer', 'am')[0]
-    env.shutdown()
+    token = new_token(server, 'viewer', 'am')
     assert whoami(server, 'Bearer ' + token)[1]['result'] == 'viewer'
     assert whoami(server, basic('viewer', token))[1]['result'] == 'viewer'
 
@@ -131,9 +129,7 @@ def test_account_guard_lockout_holds_over_rpc(guarded):
 def test_user_names_are_normalised_as_trac_does(guarded):
     status, response = whoami(guarded, basic('USER', 'user'))
     assert response['result'] == 'user'
-    env = guarded.env()
-    token = TokenStore(env).create('admin', 'cased')[0]
-    env.shutdown()
+    token = new_token(guarded, 'admin', 'cased')
     assert whoami(guarded, basic('ADMIN', token))[1]['result'] == 'admin'
 
 

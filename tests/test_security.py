@@ -12,9 +12,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from clients import fault_of, http_request, unique
+from clients import fault_of, http_request, new_token, unique
 
-from tracrpc.tokens import TokenStore, _Throttle
+from tracrpc.tokens import _Throttle
 
 
 #: the settings the attacks below are made against
@@ -162,11 +162,7 @@ def bearer(token, address=None):
 
 
 def test_throttle_spares_others(site):
-    env = site.env()
-    try:
-        token = TokenStore(env).create('user', 'throttled')[0]
-    finally:
-        env.shutdown()
+    token = new_token(site, 'user', 'throttled')
     call = {'method': 'system.getAPIVersion', 'id': 1}
     attacker = '192.0.2.66, 203.0.113.7'  # the proxy adds the last hop
     for attempt in range(3):
@@ -321,11 +317,7 @@ def test_one_request_cannot_run_for_long(site):
 
 
 def test_base64_credentials_of_the_wrong_user_are_401(site):
-    env = site.env()
-    try:
-        token = TokenStore(env).create('user', 'mine')[0]
-    finally:
-        env.shutdown()
+    token = new_token(site, 'user', 'mine')
     credentials = base64.b64encode(('admin:%s' % token).encode()).decode()
     status, headers, body = json_post(
         site, {'method': 'system.getAPIVersion', 'id': 1}, None, '/rpc',

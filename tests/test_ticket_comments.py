@@ -9,9 +9,9 @@ import os
 
 import pytest
 
-from clients import CONFLICT_CODES, fault_of, http_request, unique
+from clients import CONFLICT_CODES, fault_of, http_request, new_token, \
+    unique
 
-from tracrpc.tokens import TokenStore
 
 
 def ticket_with_comment(client, text='the question', **fields):
@@ -205,11 +205,7 @@ def test_named_parameters_in_json_rpc(server):
 def test_read_only_token_reads_history_and_edits_nothing(server):
     client = server.client('jsonrpc', 'user')
     tid = ticket_with_comment(client, 'kept')
-    env = server.env()
-    try:
-        token = TokenStore(env).create('user', 'reader', readonly=True)[0]
-    finally:
-        env.shutdown()
+    token = new_token(server, 'user', 'reader', readonly=True)
     calls = [{'jsonrpc': '2.0', 'id': 1, 'method': 'ticket.getCommentHistory',
               'params': [tid, 1]},
              {'jsonrpc': '2.0', 'id': 2, 'method': 'ticket.editComment',

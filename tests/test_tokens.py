@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 import pytest
 from trac.util.datefmt import utc
 
-from clients import http_request, unique, xmlrpc_proxy
+from clients import http_request, new_token, unique, xmlrpc_proxy
 
 from tracrpc.tokens import TokenStore
 
@@ -39,14 +39,6 @@ def json_call(server, token, method, *params, path='/rpc', basic_user=None):
 
 def xml_proxy(server, user, token):
     return xmlrpc_proxy(server.url, user, token, '/rpc')
-
-
-def new_token(server, user='user', name='test', **options):
-    env = server.env()
-    try:
-        return TokenStore(env).create(user, name, **options)[0]
-    finally:
-        env.shutdown()
 
 
 class Browser(object):
@@ -123,8 +115,12 @@ def test_a_bad_expiry_is_shown_beside_its_field(server):
     assert 'value="%s"' % name in page and 'value="soon"' in page
     assert re.search(r'name="readonly" value="1"\s+checked', page)
     assert 'rpc-token-value' not in page  # nothing was made
-    assert name not in [token['name'] for token in TokenStore(
-        server.env()).tokens('user')]
+    env = server.env()
+    try:
+        assert name not in [token['name']
+                            for token in TokenStore(env).tokens('user')]
+    finally:
+        env.shutdown()
 
 
 def test_the_panels_ask_before_revoking_and_name_the_token(server):
