@@ -7,6 +7,7 @@ import http.client
 import json
 import os
 import re
+import urllib.parse
 import uuid
 import xmlrpc.client
 from datetime import datetime
@@ -86,6 +87,39 @@ class Server(object):
         """Open the environment for checking what a call stored."""
         from trac.env import Environment
         return Environment(self.env_path)
+
+
+class Browser(object):
+    """A logged-in web session: Trac's auth cookie and form token."""
+
+    def __init__(self, server, user):
+        self.server = server
+        status, headers, body = http_request(server.url, 'GET', '/login',
+                                             None, user, {})
+        self.cookies = {'trac_auth': re.search(
+            r'trac_auth=([^;]+)', headers['Set-Cookie']).group(1)}
+        self.get('/prefs')
+
+    def request(self, method, path, form=None):
+        cookie = '; '.join('%s=%s' % item for item in self.cookies.items())
+        headers = {'Cookie': cookie}
+        body = None
+        if form is not None:
+            form = dict(form, __FORM_TOKEN=self.cookies['trac_form_token'])
+            body = urllib.parse.urlencode(form, doseq=True).encode()
+            headers['Content-Type'] = 'application/x-www-form-urlencoded'
+        status, response_headers, text = http_request(
+            self.server.url, method, path, body, None, headers)
+        for name, value in re.findall(r'(trac_form_token)=([^;]+)',
+                                      response_headers.get('Set-Cookie', '')):
+            self.cookies[name] = value
+        return status, text.decode('utf-8')
+
+    def get(self, path):
+        return self.request('GET', path)
+
+    def post(self, path, form):
+        return self.request('POST', path, form)
 
 
 def web_page(server, user, path):

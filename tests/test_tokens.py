@@ -15,7 +15,8 @@ from datetime import datetime, timedelta
 import pytest
 from trac.util.datefmt import utc
 
-from clients import http_request, new_token, unique, xmlrpc_proxy
+from clients import Browser, http_request, new_token, unique, \
+    xmlrpc_proxy
 
 from tracrpc.tokens import TokenStore
 
@@ -39,40 +40,6 @@ def json_call(server, token, method, *params, path='/rpc', basic_user=None):
 
 def xml_proxy(server, user, token):
     return xmlrpc_proxy(server.url, user, token, '/rpc')
-
-
-class Browser(object):
-    """A logged-in web session: Trac's auth cookie and form token."""
-
-    def __init__(self, server, user):
-        self.server = server
-        status, headers, body = http_request(server.url, 'GET', '/login',
-                                             None, user, {})
-        self.cookies = {'trac_auth': re.search(
-            r'trac_auth=([^;]+)', headers['Set-Cookie']).group(1)}
-        self.get('/prefs')
-
-    def request(self, method, path, form=None):
-        cookie = '; '.join('%s=%s' % item for item in self.cookies.items())
-        headers = {'Cookie': cookie}
-        body = None
-        if form is not None:
-            form = dict(form, __FORM_TOKEN=self.cookies['trac_form_token'])
-            body = '&'.join('%s=%s' % (key, value)
-                            for key, value in form.items()).encode()
-            headers['Content-Type'] = 'application/x-www-form-urlencoded'
-        status, response_headers, text = http_request(
-            self.server.url, method, path, body, None, headers)
-        for name, value in re.findall(r'(trac_form_token)=([^;]+)',
-                                      response_headers.get('Set-Cookie', '')):
-            self.cookies[name] = value
-        return status, text.decode('utf-8')
-
-    def get(self, path):
-        return self.request('GET', path)
-
-    def post(self, path, form):
-        return self.request('POST', path, form)
 
 
 # -- The preferences panel ----------------------------------------------

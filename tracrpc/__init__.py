@@ -11,9 +11,9 @@
 from importlib import metadata
 
 from tracrpc.api import *  # noqa: F401,F403 (the public API)
-from tracrpc import json_rpc, openrpc, people, report, search, ticket, \
-    ticket_comments, timeline, token_ui, tokens, tuning, web_ui, wiki, \
-    xml_rpc  # noqa: F401 (components)
+from tracrpc import feed, json_rpc, openrpc, people, report, search, \
+    ticket, ticket_comments, timeline, token_ui, tokens, tuning, \
+    web_ui, webhook_ui, webhooks, wiki, xml_rpc  # noqa: F401 (components)
 # the names TracXMLRPC's package offered (its plugins import them)
 from tracrpc.api import api_version  # noqa: F401
 from tracrpc.json_rpc import JsonRpcProtocol  # noqa: F401

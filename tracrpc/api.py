@@ -47,7 +47,7 @@ __all__ = ['IRPCProtocol', 'IXMLRPCHandler', 'AbstractRPCHandler',
 
 #: `system.getAPIVersion()`: epoch 1, major 2 (compatible with the 1.2
 #: line); the minor number grows with every addition to the API.
-API_VERSION = [1, 2, 3]
+API_VERSION = [1, 2, 4]
 
 
 class Binary(xmlrpc.client.Binary):

@@ -72,14 +72,16 @@ def put_attachment(env, req, parent, filename, description, data, replace,
     _validate(env, req, attachment)
     if replace:
         _delete_existing(env, req, attachment, filename)
-    attachment.insert(filename, _Reader(data.data), size)
+    with env.db_transaction:  # the change feed's record too
+        attachment.insert(filename, _Reader(data.data), size)
     return attachment.filename
 
 
 def delete_attachment(env, req, parent, filename):
     attachment = Attachment(env, parent.realm, parent.id, filename)
     req.perm(attachment.resource).require('ATTACHMENT_DELETE')
-    attachment.delete()
+    with env.db_transaction:  # the change feed's record too
+        attachment.delete()
 
 
 def attachment_info(attachment, shield):

@@ -176,6 +176,49 @@ SCHEMAS = {
         'description': 'One entry per call, in order: `[result]` or a '
                        '`{faultCode, faultString}` struct in XML-RPC, a '
                        'response object with the call\'s id in JSON-RPC.'},
+    'Change': {
+        'type': 'object',
+        'required': ['realm', 'id', 'kind', 'time', 'author', 'version',
+                     'fields'],
+        'properties': {'realm': _STRING, 'id': _STRING, 'kind': _STRING,
+                       'time': _ref('DateTime'), 'author': _STRING,
+                       'version': _INTEGER,
+                       'fields': {'type': 'array', 'items': _STRING},
+                       'old_id': _STRING}},
+    'ChangePage': {
+        'type': 'object', 'required': ['changes', 'cursor', 'more'],
+        'properties': {'changes': {'type': 'array',
+                                   'items': _ref('Change')},
+                       'cursor': _STRING, 'more': {'type': 'boolean'}}},
+    'Webhook': {
+        'type': 'object',
+        'required': ['id', 'url', 'realms', 'kinds', 'username',
+                     'description', 'active', 'created', 'delivered'],
+        'properties': {'id': _INTEGER, 'url': _STRING,
+                       'realms': {'type': 'array', 'items': _STRING},
+                       'kinds': {'type': 'array', 'items': _STRING},
+                       'username': _STRING, 'description': _STRING,
+                       'active': {'type': 'boolean'},
+                       'created': _ref('DateTime'), 'delivered': _STRING}},
+    'NewWebhook': {
+        'allOf': [_ref('Webhook'),
+                  {'type': 'object', 'required': ['secret'],
+                   'properties': {'secret': _STRING}}],
+        'description': 'A webhook just made, with its secret (shown only '
+                       'now)'},
+    'WebhookDelivery': {
+        'type': 'object',
+        'required': ['id', 'message_id', 'status', 'attempts',
+                     'last_attempt', 'response_code', 'response_body',
+                     'duration_ms', 'error'],
+        'properties': {'id': _INTEGER, 'message_id': _STRING,
+                       'status': {'enum': ['delivered', 'retrying',
+                                           'failed', 'queued']},
+                       'attempts': _INTEGER,
+                       'last_attempt': _DATE_OR_ZERO,
+                       'response_code': _INTEGER,
+                       'response_body': _STRING, 'duration_ms': _INTEGER,
+                       'error': _STRING}},
     'MilestoneStats': {
         'type': 'object',
         'required': ['total', 'done', 'percent', 'unit', 'groups'],

@@ -286,7 +286,8 @@ class TicketRPC(AbstractRPCHandler):
                                           attributes.get('action'), True)
             self.validate_change(req, ticket, None)
             controllers = _controllers(req, ticket, action)
-            ticket.insert(when=self._when(req, when))
+            with self.env.db_transaction:  # the change feed's record too
+                ticket.insert(when=self._when(req, when))
             for controller in controllers:
                 controller.apply_action_side_effects(req, ticket, action)
         if notify:
@@ -358,7 +359,8 @@ class TicketRPC(AbstractRPCHandler):
         """Delete a ticket (TICKET_ADMIN). Returns 0."""
         ticket = self.viewable_ticket(req, id)
         req.perm(ticket.resource).require('TICKET_ADMIN')
-        ticket.delete()
+        with self.env.db_transaction:  # the change feed's record too
+            ticket.delete()
         return 0
 
     # Attachments

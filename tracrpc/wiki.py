@@ -172,7 +172,8 @@ class WikiRPC(AbstractRPCHandler):
         author = recorded_author(req, attributes.get('author'), 'WIKI_ADMIN',
                                  page.resource)
         try:
-            page.save(author, attributes.get('comment') or '')
+            with self.env.db_transaction:  # the change feed's record too
+                page.save(author, attributes.get('comment') or '')
         except self.env.db_exc.IntegrityError:
             raise ConflictError('Wiki page "%s" was saved by someone else at '
                                 'the same time; nothing was saved. Read it '
@@ -186,7 +187,8 @@ class WikiRPC(AbstractRPCHandler):
         """Delete a page, or only one version of it (WIKI_DELETE); its
         attachments go with the last version. Returns true."""
         page = self._page(req, pagename, version, 'WIKI_DELETE')
-        page.delete(version)
+        with self.env.db_transaction:  # the change feed's record too
+            page.delete(version)
         return True
 
     # Attachments
