@@ -29,7 +29,9 @@ class Fixtures(object):
     """Resources the matrix calls work on, made by admin."""
 
     def __init__(self, server):
+        self.server = server
         self.admin = server.client('xmlrpc', 'admin')
+        self.delivered_webhook = self.webhook()
         self.ticket = self.new_ticket()
         self.admin.call('ticket.putAttachment', self.ticket, 'a.txt', '',
                         Binary(b'a'))
@@ -37,6 +39,26 @@ class Fixtures(object):
         self.known_user = known_user(server)
         self.admin.call('wiki.putAttachment', self.page + '/a.txt',
                         Binary(b'a'))
+
+    def webhook(self):
+        return self.admin.call('webhook.create', PUBLIC_URL, {})['id']
+
+    def delivery(self):
+        """A delivery log entry (as a worker writes one) to redeliver."""
+        env = self.server.env()
+        try:
+            with env.db_transaction as db:
+                cursor = db.cursor()
+                cursor.execute("""
+                    INSERT INTO rpc_webhook_delivery (webhook, seq,
+                        message_id, status, attempts, first_attempt,
+                        last_attempt, response_code, response_body,
+                        duration_ms, error)
+                    VALUES (%s, 1, 'msg', 'failed', 1, 0, 0, 0, '', 0,
+                            'unreachable')""", (self.delivered_webhook,))
+                return db.get_last_id(cursor, 'rpc_webhook_delivery')
+        finally:
+            env.shutdown()
 
     def new_report(self):
         return self.admin.call('report.create', name('Report'), '',
@@ -101,6 +123,8 @@ MODEL_NAMESPACES = ['ticket.component', 'ticket.version', 'ticket.milestone']
 ENUM_NAMESPACES = ['ticket.type', 'ticket.priority', 'ticket.severity',
                    'ticket.resolution']
 SINCE = datetime(2000, 1, 1)
+#: a webhook target that is no private address (and never contacted)
+PUBLIC_URL = 'http://192.0.32.10/hook'
 
 
 def rows():
@@ -235,6 +259,26 @@ def rows():
         ('report.delete', None, ['REPORT_DELETE'],
          lambda fx: (fx.new_report(),),
          lambda fx, args: fx.admin.call('report.getAll')),
+        ('changes.cursor', 'XML_RPC', [], none, None),
+        ('changes.get', 'XML_RPC', [], lambda fx: ('',), None),
+        ('webhook.getAll', 'TRAC_ADMIN', ['TRAC_ADMIN'], none, None),
+        ('webhook.get', 'TRAC_ADMIN', ['TRAC_ADMIN'],
+         lambda fx: (fx.webhook(),), None),
+        ('webhook.getDeliveries', 'TRAC_ADMIN', ['TRAC_ADMIN'],
+         lambda fx: (fx.webhook(),), None),
+        ('webhook.create', 'TRAC_ADMIN', ['TRAC_ADMIN'],
+         lambda fx: (PUBLIC_URL, {'description': name()}),
+         lambda fx, args: fx.admin.call('webhook.getAll')),
+        ('webhook.update', 'TRAC_ADMIN', ['TRAC_ADMIN'],
+         lambda fx: (fx.webhook(), {'description': name()}),
+         lambda fx, args: fx.admin.call('webhook.get', args[0])),
+        ('webhook.delete', 'TRAC_ADMIN', ['TRAC_ADMIN'],
+         lambda fx: (fx.webhook(),),
+         lambda fx, args: fx.admin.call('webhook.getAll')),
+        ('webhook.redeliver', 'TRAC_ADMIN', ['TRAC_ADMIN'],
+         lambda fx: (fx.delivery(),),
+         lambda fx, args: fx.admin.call('webhook.getDeliveries',
+                                        fx.delivered_webhook)),
         ('ticket.milestone.getStats', 'ROADMAP_VIEW',
          ['ROADMAP_VIEW', 'MILESTONE_VIEW'],
          lambda fx: (fx.new_entry('ticket.milestone'),), None),
@@ -374,6 +418,9 @@ IMPLIED = {'TICKET_ADMIN': {'TICKET_VIEW', 'TICKET_CREATE', 'TICKET_MODIFY',
                             'TICKET_EDIT_COMMENT'},
            'TICKET_MODIFY': {'TICKET_APPEND', 'TICKET_CHGPROP'},
            'PERMISSION_ADMIN': {'PERMISSION_GRANT', 'PERMISSION_REVOKE'}}
+#: TRAC_ADMIN holds every action
+IMPLIED['TRAC_ADMIN'] = {row[1] for row in ROWS if row[1]}.union(
+    *LISTED_BY.values(), {'TICKET_VIEW', 'WIKI_VIEW'})
 
 
 def listed_by(method, declared):

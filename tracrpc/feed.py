@@ -124,6 +124,7 @@ class ChangeFeed(Component):
 
     def __init__(self):
         self._next_prune = 0
+        self._installed = False
 
     # IEnvironmentSetupParticipant
 
@@ -261,6 +262,11 @@ class ChangeFeed(Component):
         old_resource)`, in one transaction; changes to components,
         versions and enums not yet recorded go first (those Trac's
         ticket field cache tells of; all of them with `compare`)."""
+        if not self.installed():
+            self.log.warning("The change feed's tables are missing: run "
+                             "trac-admin ENV upgrade. Not recorded: %r",
+                             rows)
+            return
         with self.env.db_transaction as db:
             last = self._lock_counter(db)
             rows = self._snapshot_changes(db, compare) + list(rows)
@@ -275,6 +281,14 @@ class ChangeFeed(Component):
             db("UPDATE rpc_feed_state SET value=%s WHERE name='seq'",
                (last + len(rows),))
         self._prune_now_and_then()
+
+    def installed(self):
+        """Whether `trac-admin ENV upgrade` made the feed's tables (a
+        process asks until they are there)."""
+        if not self._installed:
+            self._installed = DatabaseManager(self.env).get_database_version(
+                SCHEMA_NAME) >= SCHEMA_VERSION
+        return self._installed
 
     def _lock_counter(self, db):
         """The last number handed out, with the counter row locked until
@@ -524,19 +538,20 @@ class ChangesRPC(AbstractRPCHandler):
         the oldest change kept. `max` (1-1000) bounds the number of
         changes.
 
-        Each change is a struct `{realm, id, kind, time, author, version,
-        fields}`: `realm` is `ticket`, `wiki`, `attachment`,
-        `milestone`, `component`, `version` or an enum (`priority`,
-        `resolution`, `severity`, `ticket_type`); `id` the resource's
-        id (an attachment's is `realm:id:filename` of its parent);
-        `kind` one of `created`, `changed`, `deleted`, `renamed` (with
-        `old_id`), `comment_edited`, `change_deleted`, `version_deleted`;
-        `version` the wiki version or ticket comment number (0 where
-        there is none); `fields` the names of the changed fields;
-        `author` empty where Trac does not say. Changes to resources you
-        may not view are left out. A cursor older than the changes kept
-        (`[rpc] feed_retention_days`) fails with code 410: read afresh
-        what you keep, then go on from `changes.cursor()`."""
+        Each change is a struct with `realm`, `id`, `kind`, `time`,
+        `author`, `version` and `fields`. `realm` is `ticket`, `wiki`,
+        `attachment`, `milestone`, `component`, `version` or an enum
+        (`priority`, `resolution`, `severity`, `ticket_type`); `id` the
+        resource's id (an attachment's is `realm:id:filename` of its
+        parent); `kind` one of `created`, `changed`, `deleted`,
+        `renamed` (with `old_id`), `comment_edited`, `change_deleted`,
+        `version_deleted`; `version` the wiki version or ticket comment
+        number (0 where there is none); `fields` the names of the
+        changed fields; `author` empty where Trac does not say. Changes
+        to resources you may not view are left out. A cursor older than
+        the changes kept (`[rpc] feed_retention_days`) fails with code
+        410: read afresh what you keep, then go on from
+        `changes.cursor()`."""
         if not 1 <= max <= 1000:
             raise InvalidParams('max must be 1-1000, not %d' % max)
         feed = ChangeFeed(self.env)

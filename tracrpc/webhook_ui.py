@@ -243,9 +243,10 @@ class WebhookRPC(AbstractRPCHandler):
 
     @expose_rpc('TRAC_ADMIN', list, readonly=True, result='Webhook[]')
     def getAll(self, req):
-        """Return every subscription as a struct `{id, url, realms, kinds,
-        username, description, active, created, delivered}` (never its
-        secret)."""
+        """Return every subscription as a struct with `id`, `url`,
+        `realms`, `kinds`, `username`, `description`, `active`,
+        `created` and `delivered` (the cursor of the last change handled),
+        never its secret."""
         return [_public(webhook) for webhook in WebhookStore(self.env)
                 .webhooks()]
 
@@ -297,11 +298,12 @@ class WebhookRPC(AbstractRPCHandler):
                 result='WebhookDelivery[]')
     def getDeliveries(self, req, id):
         """Return the delivery log of subscription `id`, newest first:
-        structs `{id, message_id, status, attempts, last_attempt,
-        response_code, response_body, duration_ms, error}`. `status` is
-        `delivered`, `retrying`, `failed` (retried for `[rpc]
-        webhook_retry_hours`, then given up) or `queued` (to be
-        delivered again)."""
+        structs with `id`, `message_id` (the `webhook-id` sent),
+        `status`, `attempts`, `last_attempt`, `response_code`,
+        `response_body` (its first 256 bytes), `duration_ms` and
+        `error`. `status` is `delivered`, `retrying`, `failed` (retried
+        for `[rpc] webhook_retry_hours`, then given up) or `queued` (to
+        be delivered again)."""
         self._webhook(id)
         return [_public_delivery(entry) for entry
                 in WebhookStore(self.env).deliveries(id)]
