@@ -100,6 +100,11 @@ _VIEW_ACTIONS = {'ticket': 'TICKET_VIEW', 'wiki': 'WIKI_VIEW',
 #: (a deletion): the user of the request being served
 _acting_user = contextvars.ContextVar('tracrpc_acting_user', default='')
 
+#: Trac's cache id of the ticket fields (reset when a component, version,
+#: milestone or enum value is added, renamed or removed)
+_FIELDS_CACHE = key_to_id(TicketSystem.__dict__['fields'].make_key(
+    TicketSystem))
+
 #: how many rows one read looks at, at most, for hidden changes
 _SCAN_FACTOR = 10
 
@@ -145,7 +150,7 @@ class ChangeFeed(Component):
                                [('seq', 0), ('pruned', 0), ('fields', -1)])
             manager.set_database_version(SCHEMA_VERSION, SCHEMA_NAME)
             # what is there now is where the feed starts, not a change
-            self._snapshot_changes(db, quietly=True)
+            self._snapshot_changes(db, self._reserve(db, 0), quietly=True)
 
     # IRequestFilter: who deletes, for the listeners that do not say
 
@@ -267,20 +272,43 @@ class ChangeFeed(Component):
                              "trac-admin ENV upgrade. Not recorded: %r",
                              rows)
             return
+        rows = list(rows)
         with self.env.db_transaction as db:
-            last = self._lock_counter(db)
-            rows = self._snapshot_changes(db, compare) + list(rows)
-            if not rows:
-                return
+            state = self._reserve(db, len(rows))
+            earlier = self._snapshot_changes(db, state, compare)
+            if earlier:
+                db("UPDATE rpc_feed_state SET value=value+%s "
+                   "WHERE name='seq'", (len(earlier),))
+            rows = earlier + rows
+            first = state['seq'] - len(rows) + len(earlier) + 1
             db.executemany("""
                 INSERT INTO rpc_change (seq, realm, resource, kind, time,
                                         author, version, fields,
                                         old_resource)
                 VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)""",
-                [(last + 1 + i,) + tuple(row) for i, row in enumerate(rows)])
-            db("UPDATE rpc_feed_state SET value=%s WHERE name='seq'",
-               (last + len(rows),))
+                [(first + i,) + tuple(row) for i, row in enumerate(rows)])
         self._prune_now_and_then()
+
+    def _reserve(self, db, count):
+        """Take `count` numbers; return the feed's state (`seq`: the last
+        number taken, `fields`: the field cache generation of the last
+        snapshot, `cache`: the generation now). The counter row stays
+        locked until this transaction ends, so numbers are taken in
+        commit order. Updating the row locks it (in sqlite, the whole
+        database) and lets this transaction read its new value; with
+        nothing to take, a locking read does the same (sqlite has no
+        `FOR UPDATE` and needs none)."""
+        sqlite = self.env.config.get('trac', 'database').startswith(
+            'sqlite:')
+        if count or sqlite:
+            db("UPDATE rpc_feed_state SET value=value+%s WHERE name='seq'",
+               (count,))
+            state = dict(db("SELECT name, value FROM rpc_feed_state"))
+        else:
+            state = dict(db("SELECT name, value FROM rpc_feed_state "
+                            "FOR UPDATE"))
+        state['cache'] = self._fields_generation(db)
+        return state
 
     def installed(self):
         """Whether `trac-admin ENV upgrade` made the feed's tables (a
@@ -289,20 +317,6 @@ class ChangeFeed(Component):
             self._installed = DatabaseManager(self.env).get_database_version(
                 SCHEMA_NAME) >= SCHEMA_VERSION
         return self._installed
-
-    def _lock_counter(self, db):
-        """The last number handed out, with the counter row locked until
-        this transaction ends: numbers are taken in commit order. A
-        locking read sees the newest value (a plain read in MySQL would
-        see the transaction's snapshot); sqlite has no `FOR UPDATE`, and
-        needs none: any write there locks the whole database."""
-        if self.env.config.get('trac', 'database').startswith('sqlite:'):
-            db("UPDATE rpc_feed_state SET value=value WHERE name='seq'")
-            sql = "SELECT value FROM rpc_feed_state WHERE name='seq'"
-        else:
-            sql = ("SELECT value FROM rpc_feed_state WHERE name='seq' "
-                   "FOR UPDATE")
-        return db(sql)[0][0]
 
     def _comment_number(self, ticket, cdate=None):
         """The number of the ticket's comment made at `cdate` (default:
@@ -327,13 +341,13 @@ class ChangeFeed(Component):
         if not unchanged:
             self.record_many([], compare=True)
 
-    def _snapshot_changes(self, db, compare=False, quietly=False):
+    def _snapshot_changes(self, db, state, compare=False, quietly=False):
         """The changes to components, versions and enums since the last
         snapshot, as rows for `record_many`, if Trac's ticket field cache
         was reset since (a name added, renamed or removed) or `compare`;
         the snapshot is taken anew. `quietly`: return no changes."""
-        generation = self._fields_generation()
-        if not (compare or quietly) and generation == self._state('fields'):
+        generation = state['cache']
+        if not (compare or quietly) and generation == state['fields']:
             return []
         old = self._stored_snapshot(db)
         new = self._snapshot(db)
@@ -367,11 +381,9 @@ class ChangeFeed(Component):
                 snapshot[row[0], row[1]] = _as_text(row[2:])
         return snapshot
 
-    def _fields_generation(self):
-        key = key_to_id(TicketSystem.__dict__['fields'].make_key(
-            TicketSystem))
-        for generation, in self.env.db_query(
-                "SELECT generation FROM cache WHERE id=%s", (key,)):
+    def _fields_generation(self, db):
+        for generation, in db("SELECT generation FROM cache WHERE id=%s",
+                              (_FIELDS_CACHE,)):
             return generation
         return -1
 
