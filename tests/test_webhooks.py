@@ -7,7 +7,6 @@ twice; a worker killed mid-delivery; targets refused by default; the
 
 import contextlib
 import json
-import os
 import re
 import signal
 import subprocess

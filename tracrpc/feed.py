@@ -34,10 +34,8 @@ from datetime import datetime, timedelta
 from trac.attachment import IAttachmentChangeListener
 from trac.cache import key_to_id
 from trac.config import IntOption
-from trac.core import Component, implements
-from trac.db.api import DatabaseManager
+from trac.core import implements
 from trac.db.schema import Column, Index, Table
-from trac.env import IEnvironmentSetupParticipant
 from trac.perm import PermissionError
 from trac.resource import Resource
 from trac.ticket.api import IMilestoneChangeListener, ITicketChangeListener, \
@@ -48,6 +46,7 @@ from trac.wiki.api import IWikiChangeListener
 
 from tracrpc.api import AbstractRPCHandler, InvalidParams, ServiceException, \
     expose_rpc
+from tracrpc.schema import PluginTables
 
 __all__ = ['ChangeFeed', 'ChangesRPC', 'CURSOR_EXPIRED']
 
@@ -113,14 +112,16 @@ def _now():
     return to_utimestamp(datetime.now(utc))
 
 
-class ChangeFeed(Component):
+class ChangeFeed(PluginTables):
     """Records every change in `rpc_change` and reads it back with
     cursors. Other components record changes Trac has no listener for
     with `record()`."""
 
-    implements(IEnvironmentSetupParticipant, IRequestFilter,
+    implements(IRequestFilter,
                ITicketChangeListener, IWikiChangeListener,
                IAttachmentChangeListener, IMilestoneChangeListener)
+
+    schema_name, schema_version, schema = SCHEMA_NAME, SCHEMA_VERSION, SCHEMA
 
     retention_days = IntOption('rpc', 'feed_retention_days', 30,
         """How many days the change feed (`changes.get`, webhooks) keeps
@@ -131,26 +132,14 @@ class ChangeFeed(Component):
         self._next_prune = 0
         self._installed = False
 
-    # IEnvironmentSetupParticipant
+    # PluginTables
 
-    def environment_created(self):
-        self.upgrade_environment()
-
-    def environment_needs_upgrade(self):
-        return DatabaseManager(self.env).needs_upgrade(SCHEMA_VERSION,
-                                                       SCHEMA_NAME)
-
-    def upgrade_environment(self):
-        manager = DatabaseManager(self.env)
-        with self.env.db_transaction as db:
-            if manager.get_database_version(SCHEMA_NAME) == 0:
-                manager.create_tables(SCHEMA)
-                db.executemany("INSERT INTO rpc_feed_state (name, value) "
-                               "VALUES (%s, %s)",
-                               [('seq', 0), ('pruned', 0), ('fields', -1)])
-            manager.set_database_version(SCHEMA_VERSION, SCHEMA_NAME)
-            # what is there now is where the feed starts, not a change
-            self._snapshot_changes(db, self._reserve(db, 0), quietly=True)
+    def tables_created(self, db):
+        db.executemany("INSERT INTO rpc_feed_state (name, value) "
+                       "VALUES (%s, %s)",
+                       [('seq', 0), ('pruned', 0), ('fields', -1)])
+        # what is there now is where the feed starts, not a change
+        self._snapshot_changes(db, self._reserve(db, 0), quietly=True)
 
     # IRequestFilter: who deletes, for the listeners that do not say
 
@@ -314,8 +303,7 @@ class ChangeFeed(Component):
         """Whether `trac-admin ENV upgrade` made the feed's tables (a
         process asks until they are there)."""
         if not self._installed:
-            self._installed = DatabaseManager(self.env).get_database_version(
-                SCHEMA_NAME) >= SCHEMA_VERSION
+            self._installed = self.tables_installed()
         return self._installed
 
     def _comment_number(self, ticket, cdate=None):

@@ -29,14 +29,13 @@ from datetime import datetime, timedelta
 
 from trac.config import IntOption, ListOption
 from trac.core import Component, TracError, implements
-from trac.db.api import DatabaseManager
 from trac.db.schema import Column, Index, Table
-from trac.env import IEnvironmentSetupParticipant
 from trac.util.datefmt import from_utimestamp, to_utimestamp, utc
 from trac.web.api import IAuthenticator
 
 from tracrpc.api import RPCState
 from tracrpc.request import is_api_page, is_rpc_path
+from tracrpc.schema import PluginTables
 from tracrpc.util import to_unicode
 
 __all__ = ['TokenStore', 'TokenAuthenticator', 'TOKEN_PREFIX']
@@ -81,26 +80,11 @@ def _row_to_token(row):
     return token
 
 
-class TokenStore(Component):
+class TokenStore(PluginTables):
     """The `rpc_token` table: making, listing, checking and revoking
     tokens."""
 
-    implements(IEnvironmentSetupParticipant)
-
-    # IEnvironmentSetupParticipant
-
-    def environment_created(self):
-        self.upgrade_environment()
-
-    def environment_needs_upgrade(self):
-        return DatabaseManager(self.env).needs_upgrade(SCHEMA_VERSION,
-                                                       SCHEMA_NAME)
-
-    def upgrade_environment(self):
-        manager = DatabaseManager(self.env)
-        if manager.get_database_version(SCHEMA_NAME) == 0:
-            manager.create_tables(SCHEMA)
-        manager.set_database_version(SCHEMA_VERSION, SCHEMA_NAME)
+    schema_name, schema_version, schema = SCHEMA_NAME, SCHEMA_VERSION, SCHEMA
 
     # The store
 

@@ -41,14 +41,13 @@ from datetime import datetime
 from urllib.parse import quote, urlsplit
 
 from trac.config import BoolOption, FloatOption, IntOption
-from trac.core import Component, TracError, implements
-from trac.db.api import DatabaseManager
+from trac.core import Component, TracError
 from trac.db.schema import Column, Index, Table
-from trac.env import IEnvironmentSetupParticipant
 from trac.perm import PermissionCache
 from trac.util.datefmt import to_utimestamp, utc
 
 from tracrpc.feed import ChangeFeed, CursorExpired, may_view
+from tracrpc.schema import PluginTables
 
 __all__ = ['WebhookStore', 'WebhookWorker', 'sign', 'TargetRefused']
 
@@ -145,32 +144,16 @@ def _blocked_address(address):
             ip.is_multicast or ip.is_reserved or ip.is_unspecified)
 
 
-class WebhookStore(Component):
+class WebhookStore(PluginTables):
     """The subscriptions and their delivery log."""
 
-    implements(IEnvironmentSetupParticipant)
+    schema_name, schema_version, schema = SCHEMA_NAME, SCHEMA_VERSION, SCHEMA
 
     allow_private_targets = BoolOption('rpc', 'webhook_allow_private',
                                        'false',
         """Whether webhooks may target loopback, private and link-local
         addresses (refused by default: a webhook must not become a way
         into the servers behind Trac).""")
-
-    # IEnvironmentSetupParticipant
-
-    def environment_created(self):
-        self.upgrade_environment()
-
-    def environment_needs_upgrade(self):
-        return DatabaseManager(self.env).needs_upgrade(SCHEMA_VERSION,
-                                                       SCHEMA_NAME)
-
-    def upgrade_environment(self):
-        manager = DatabaseManager(self.env)
-        with self.env.db_transaction:
-            if manager.get_database_version(SCHEMA_NAME) == 0:
-                manager.create_tables(SCHEMA)
-            manager.set_database_version(SCHEMA_VERSION, SCHEMA_NAME)
 
     # Targets
 
