@@ -46,7 +46,9 @@ setup(
                  'TracAccountManager==0.6.0',
                  'passlib; python_version >= "3.13"',
                  # third-party protocols and their real clients
-                 'TracRpcProtocols==2.0.1', 'python-hessian', 'Py3AMF'],
+                 'TracRpcProtocols==2.0.1', 'python-hessian', 'Py3AMF',
+                 # webhook receivers verifying signatures, as they would
+                 'standardwebhooks'],
     },
     entry_points={'trac.plugins': ['TracXMLRPC = tracrpc'],
                   'console_scripts': ['tracrpc-tracd = tracrpc.tracd:main']},
