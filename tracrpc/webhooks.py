@@ -363,14 +363,17 @@ class WebhookWorker(Component):
         self._stop = stop or threading.Event()
         ChangeFeed(self.env).sync()
         made = 0
-        for webhook in WebhookStore(self.env).webhooks():
+        store = WebhookStore(self.env)
+        for listed in store.webhooks():
             if self._stop.is_set():
                 break
-            if webhook['active'] and self._claim(webhook['id']):
+            if listed['active'] and self._claim(listed['id']):
                 try:
-                    made += self._serve(webhook, batch)
+                    # read again once claimed: another worker may have
+                    # delivered since the listing
+                    made += self._serve(store.get(listed['id']), batch)
                 finally:
-                    self._release(webhook['id'])
+                    self._release(listed['id'])
         return made
 
     # Leases
