@@ -172,6 +172,13 @@ class TicketRPC(AbstractRPCHandler):
             return _not_found(outcome)
         return _ticket_info(outcome, tickets[outcome], shield)
 
+    def _stored_ticket(self, req, id):
+        """`ticket.get`'s answer, read from the database (what was just
+        saved, with Trac's conversions), without checks."""
+        with self.env.db_query as db:
+            values = self._reader(req).read(db, [id])[id]
+        return _ticket_info(id, values, email_shield(self.env, req))
+
     def _reader(self, req):
         """The ticket reader, made again only when Trac's ticket fields
         change (their cached definition is then another object): making
@@ -349,9 +356,7 @@ class TicketRPC(AbstractRPCHandler):
         if when and notify:
             self._notify(TicketChangeEvent('changed', ticket, when, author,
                                            comment))
-        return _ticket_info(ticket.id,
-                            model.Ticket(self.env, ticket.id).values,
-                            email_shield(self.env, req))
+        return self._stored_ticket(req, ticket.id)
 
     @expose_rpc(None, int, int, readonly=False)
     @checked_per('ticket', 'TICKET_ADMIN')
