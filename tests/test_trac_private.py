@@ -37,3 +37,12 @@ def test_stored_custom_dates_are_read_as_the_model_reads_them():
     assert trac_private.stored_custom_datetime(None) is None
     assert trac_private.stored_custom_datetime('2024-05-01T12:30:15Z') == \
         moment.replace(microsecond=0)
+
+
+def test_plugin_domains_are_those_added_for_the_environment(tmp_path):
+    from trac.util.translation import add_domain
+    env_path, other = str(tmp_path / 'env'), str(tmp_path / 'other')
+    add_domain('tracrpc_test', env_path, str(tmp_path / 'locale'))
+    assert trac_private.plugin_domains(env_path) == \
+        {('tracrpc_test', str(tmp_path / 'locale'))}
+    assert trac_private.plugin_domains(other) == frozenset()

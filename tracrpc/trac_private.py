@@ -15,8 +15,10 @@ a Trac release changes it (Trac is pinned below 1.7).
 
 from trac.search.web_ui import SearchModule
 from trac.ticket import model
+from trac.util import translation
 
-__all__ = ['search_terms', 'changed_fields', 'stored_custom_datetime']
+__all__ = ['search_terms', 'changed_fields', 'stored_custom_datetime',
+           'plugin_domains']
 
 
 def search_terms(env, query):
@@ -36,3 +38,12 @@ def stored_custom_datetime(value):
     (microseconds, or an older text date), as Trac's ticket model reads
     it: an aware `datetime`, or `None`."""
     return model._db_str_to_datetime(value)
+
+
+def plugin_domains(env_path):
+    """The message domains plugins added for `env_path` (`add_domain`),
+    as `(domain, catalog directory)` pairs: what Trac's activation loads
+    besides its own catalogs."""
+    proxy = translation.translations
+    with proxy._plugin_domains_lock:
+        return frozenset(proxy._plugin_domains.get(env_path, {}).items())

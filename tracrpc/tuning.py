@@ -17,6 +17,8 @@ from trac.core import Component, implements
 from trac.util import translation
 from trac.web.api import IRequestFilter
 
+from tracrpc.trac_private import plugin_domains
+
 __all__ = ['HeapFreezer', 'LocaleCache']
 
 
@@ -116,40 +118,64 @@ class HeapFreezer(Component):
 
 
 class LocaleCache(Component):
-    """Trac's language negotiation, remembered.
+    """Trac's language negotiation and its catalogs, remembered.
 
     With Babel installed, the first translated word of a request makes
-    Trac negotiate the request's locale, and Trac lists its catalogs on
-    disk for that every time: about 2 ms, half of a `ticket.create`.
-    The answer depends only on the session's language, `[trac]
-    default_language` and the browser's `Accept-Language`, so RPC
-    requests get it from Trac's own `get_negotiated_locale` once per
-    combination (at most `_SIZE` kept)."""
+    Trac negotiate the request's locale (listing its catalogs on disk:
+    about 2 ms) and load the catalogs of that locale from disk (0.5 ms
+    for English, 4 ms for Japanese) -- every request. The locale depends
+    only on the session's language, `[trac] default_language` and the
+    browser's `Accept-Language`, and the catalogs only on the locale and
+    the plugins' message domains, so RPC requests get both from here:
+    negotiated once per combination (at most `_SIZE` kept), loaded once
+    per locale."""
 
     _SIZE = 256
 
     def __init__(self):
         self._locales = collections.OrderedDict()
+        self._translations = collections.OrderedDict()
         self._lock = threading.Lock()
 
     def set_locale(self, req):
-        """Let `req` find its locale here, as Trac would negotiate it,
-        when (and only if) something translates."""
-        if translation.has_babel and 'locale' not in req.__dict__:
+        """Give `req` its locale, and the catalogs of that locale already
+        loaded (Trac's session is read for every request anyway: it is
+        saved with the response)."""
+        if not translation.has_babel:
+            return
+        if 'locale' not in req.__dict__:
             req.callbacks['locale'] = self.locale
+        catalogs = self._catalogs(req.locale)
+        translation.deactivate()  # Trac's loading on demand, replaced
+        translation.reactivate(catalogs)
 
     def locale(self, req):
         """The locale Trac negotiates for `req`."""
         wanted = (req.session.get('language'),
                   self.config.get('trac', 'default_language'),
                   tuple(req.languages))
+        return self._remembered(self._locales, wanted, lambda:
+                                translation.get_negotiated_locale(
+                                    [wanted[0], wanted[1]] +
+                                    list(wanted[2])))
+
+    def _catalogs(self, locale):
+        """Trac's and the plugins' catalogs for `locale`, as Trac's
+        activation loads them."""
+        def load():
+            translation.activate(locale, self.env.path)
+            return translation.deactivate()
+        key = (str(locale) if locale else None,
+               plugin_domains(self.env.path))
+        return self._remembered(self._translations, key, load)
+
+    def _remembered(self, cache, key, make):
         with self._lock:
-            locale = self._locales.get(wanted)
-        if locale is None:
-            locale = translation.get_negotiated_locale(
-                [wanted[0], wanted[1]] + list(wanted[2]))
+            value = cache.get(key)
+        if value is None:
+            value = make()
             with self._lock:
-                self._locales[wanted] = locale
-                while len(self._locales) > self._SIZE:
-                    self._locales.popitem(last=False)
-        return locale
+                cache[key] = value
+                while len(cache) > self._SIZE:
+                    cache.popitem(last=False)
+        return value
