@@ -210,6 +210,24 @@ def test_a_cursor_older_than_retention_expires(rpc, server):
         [('ticket', str(tid), 'created')]
 
 
+def test_retention_goes_in_feed_order(rpc, server):
+    """A change dated in the past (TICKET_ADMIN's `when`) does not take
+    newer changes recorded before it out of the feed."""
+    admin = rpc('admin')
+    start = admin.call('changes.cursor')
+    recent = admin.call('ticket.create', unique('Recent'), '')
+    old = admin.call('ticket.create', unique('Backdated'), '', {}, False,
+                     datetime(2001, 1, 1))
+    from tracrpc.feed import ChangeFeed
+    env = server.env()
+    try:
+        ChangeFeed(env).prune(datetime.now(utc) - timedelta(days=1))
+    finally:
+        env.shutdown()
+    assert [int(c['id']) for c in read_all(admin, start)[0]] == \
+        [recent, old]
+
+
 def test_documented_in_the_openrpc_document(rpc):
     document = rpc('user').call('rpc.discover')
     methods = {m['name']: m for m in document['methods']}

@@ -154,11 +154,11 @@ class ChangeFeed(PluginTables):
     # ITicketChangeListener
 
     def ticket_created(self, ticket):
-        self.record('ticket', ticket.id, 'created',
-                    ticket['time'], ticket['reporter'],
-                    fields=sorted(name for name, value in ticket.values.items()
-                            if value not in (None, '')
-                            and name not in ('time', 'changetime')))
+        fields = sorted(name for name, value in ticket.values.items()
+                        if value not in (None, '') and
+                        name not in ('time', 'changetime'))
+        self.record('ticket', ticket.id, 'created', ticket['time'],
+                    ticket['reporter'], fields=fields)
 
     def ticket_changed(self, ticket, comment, author, old_values):
         fields = set(old_values)
@@ -391,12 +391,16 @@ class ChangeFeed(PluginTables):
         self.prune(datetime.now(utc) - timedelta(days=self.retention_days))
 
     def prune(self, before):
-        """Drop the changes recorded before `before`; cursors older than
-        the newest change dropped then expire."""
+        """Drop the changes made before `before`; cursors older than
+        the newest change dropped then expire. Changes go in feed order:
+        one dated in the past (a ticket made with `when`) takes none
+        recorded before it along."""
         with self.env.db_transaction as db:
-            last = db("SELECT MAX(seq) FROM rpc_change WHERE time<%s",
-                      (to_utimestamp(before),))[0][0]
-            if last is None:
+            first_kept = db("SELECT MIN(seq) FROM rpc_change WHERE time>=%s",
+                            (to_utimestamp(before),))[0][0]
+            last = first_kept - 1 if first_kept is not None else \
+                db("SELECT MAX(seq) FROM rpc_change")[0][0]
+            if not last or last <= self._state('pruned'):
                 return
             db("DELETE FROM rpc_change WHERE seq<=%s", (last,))
             db("UPDATE rpc_feed_state SET value=%s WHERE name='pruned' "
