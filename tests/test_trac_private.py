@@ -46,3 +46,44 @@ def test_plugin_domains_are_those_added_for_the_environment(tmp_path):
     assert trac_private.plugin_domains(env_path) == \
         {('tracrpc_test', str(tmp_path / 'locale'))}
     assert trac_private.plugin_domains(other) == frozenset()
+
+
+class OddTicketsHidden(object):
+    """A fine-grained policy: TICKET_VIEW refused on odd tickets, and
+    every question it is asked counted."""
+
+    def __init__(self):
+        self.questions = 0
+
+    def check_permission(self, action, username, resource, perm):
+        self.questions += 1
+        if action == 'TICKET_VIEW' and resource and resource.id:
+            return False if resource.id % 2 else None
+        return None
+
+
+def test_permission_checker_decides_as_the_permission_cache(monkeypatch):
+    from trac.perm import PermissionCache, PermissionSystem
+    from trac.resource import Resource
+    env = EnvironmentStub(enable=['trac.*'])
+    PermissionSystem(env).grant_permission('joe', 'TICKET_VIEW')
+    policy = OddTicketsHidden()
+    system_policies = list(PermissionSystem(env).policies)
+    monkeypatch.setattr(PermissionSystem, 'policies',
+                        [policy] + system_policies)
+    expected = {tid: 'TICKET_VIEW' in PermissionCache(env, 'joe')(
+        'ticket', tid) for tid in range(1, 7)}
+    assert expected == {1: False, 2: True, 3: False, 4: True, 5: False,
+                        6: True}
+    perm = PermissionCache(env, 'joe')
+    check = trac_private.permission_checker(perm, 'TICKET_VIEW')
+    assert {tid: check(Resource('ticket', tid)) for tid in range(1, 7)} \
+        == expected
+    assert not trac_private.permission_checker(
+        PermissionCache(env, 'ann'), 'TICKET_VIEW')(Resource('ticket', 2))
+    # The decisions are the permission cache's: asked again, it answers
+    # from them without asking the policies.
+    asked = policy.questions
+    assert [('TICKET_VIEW' in perm('ticket', tid)) for tid in range(1, 7)] \
+        == [expected[tid] for tid in range(1, 7)]
+    assert policy.questions == asked

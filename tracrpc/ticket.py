@@ -22,7 +22,8 @@ from html.parser import HTMLParser
 
 from trac.core import TracError
 from trac.notification.api import NotificationSystem
-from trac.resource import ResourceNotFound
+from trac.perm import PermissionError
+from trac.resource import Resource, ResourceNotFound
 from trac.ticket import model
 from trac.ticket.api import TicketSystem
 from trac.ticket.notification import TicketChangeEvent
@@ -36,7 +37,7 @@ from trac.web.api import arg_list_to_args
 
 from tracrpc import attachments
 from tracrpc.ticket_loader import TicketReader
-from tracrpc.trac_private import changed_fields
+from tracrpc.trac_private import changed_fields, permission_checker
 from tracrpc.api import AbstractRPCHandler, Binary, ConflictError, \
                         InvalidParams, batched_by, checked_per, \
                         expose_rpc
@@ -72,6 +73,21 @@ _QUERY_FIELD_LISTS = {'order', 'group', 'col', 'rows', 'row'}
 #: Attributes that are never ticket fields: the workflow action, the
 #: change token and the action controls' inputs (`action_*`).
 _CONTROL_PREFIX = 'action_'
+
+
+class _WithoutLinks(object):
+    """A request as Trac's `Query.execute` reads it, without `href`:
+    given one, Trac builds a link for every ticket it returns (a third
+    of the time of a query of ids). The query's SQL still takes the
+    user, time zone and locale from the request."""
+
+    href = None
+
+    def __init__(self, req):
+        self._req = req
+
+    def __getattr__(self, name):
+        return getattr(self._req, name)
 
 
 class TicketRPC(AbstractRPCHandler):
@@ -113,18 +129,20 @@ class TicketRPC(AbstractRPCHandler):
         # what its ordering and grouping need), with the same constraints,
         # order and paging.
         query.cols = ['id']
-        return [row['id'] for row in query.execute(req)
-                if 'TICKET_VIEW' in req.perm('ticket', row['id'])]
+        may_view = permission_checker(req.perm, 'TICKET_VIEW')
+        return [row['id'] for row in query.execute(_WithoutLinks(req))
+                if may_view(Resource('ticket', row['id']))]
 
     @expose_rpc(None, list, datetime, readonly=True, result='int[]')
     @checked_per('ticket', 'TICKET_VIEW')
     def getRecentChanges(self, req, since):
         """Return the ids of the tickets changed since the given date-time
         (UTC) that you may see."""
+        may_view = permission_checker(req.perm, 'TICKET_VIEW')
         return [tid for tid, in self.env.db_query(
                     "SELECT id FROM ticket WHERE changetime >= %s",
                     (to_utimestamp(since),))
-                if 'TICKET_VIEW' in req.perm('ticket', tid)]
+                if may_view(Resource('ticket', tid))]
 
     @expose_rpc(None, list, int, readonly=True, result='Ticket')
     @batched_by('_get_many')
@@ -150,10 +168,11 @@ class TicketRPC(AbstractRPCHandler):
         on PostgreSQL and MySQL every connection taken from the pool
         costs a ping and a rollback."""
         outcomes = []
+        may_view = permission_checker(req.perm, 'TICKET_VIEW')
         with self.env.db_query as db:
             for call in calls:
                 try:
-                    self._require_view(req, call['id'])
+                    self._require_view(req, call['id'], may_view)
                     outcomes.append(int(call['id']))
                 except Exception as e:
                     outcomes.append(e)
@@ -446,10 +465,17 @@ class TicketRPC(AbstractRPCHandler):
                     % (unknown[0], ' '.join(_QUERY_OPERATORS),
                        ', '.join(sorted(fields))))
 
-    def _require_view(self, req, id):
+    def _require_view(self, req, id, may_view=None):
+        """Refuse an invalid ticket id, or one `req` may not view;
+        `may_view`: a `permission_checker` for TICKET_VIEW, to check
+        many tickets."""
         if not model.Ticket.id_is_valid(id):
             raise _not_found(id)
-        req.perm('ticket', id).require('TICKET_VIEW')
+        if may_view is None:
+            req.perm('ticket', id).require('TICKET_VIEW')
+        elif not may_view(Resource('ticket', id)):
+            raise PermissionError('TICKET_VIEW', Resource('ticket', id),
+                                  self.env)
 
     def _visible_changes(self, req, ticket, changes):
         """`changes` without what the ticket page hides: the changes of

@@ -13,12 +13,13 @@ each has a test in `tests/test_trac_private.py` that fails loudly when
 a Trac release changes it (Trac is pinned below 1.7).
 """
 
+from trac.perm import PermissionCache, PermissionSystem
 from trac.search.web_ui import SearchModule
 from trac.ticket import model
 from trac.util import translation
 
 __all__ = ['search_terms', 'changed_fields', 'stored_custom_datetime',
-           'plugin_domains']
+           'plugin_domains', 'permission_checker']
 
 
 def search_terms(env, query):
@@ -47,3 +48,34 @@ def plugin_domains(env_path):
     proxy = translation.translations
     with proxy._plugin_domains_lock:
         return frozenset(proxy._plugin_domains.get(env_path, {}).items())
+
+
+def permission_checker(perm, action):
+    """A function `check(resource)` answering `action in perm(resource)`
+    as Trac's permission cache `perm` answers it, remembering each
+    decision in the same cache, but with the permission policies looked
+    up once: Trac reads `[trac] permission_policies` from the
+    configuration again for every check, most of the cost of checking a
+    thousand tickets one by one."""
+    env, username, cache = perm.env, perm.username, perm._cache
+    policies = PermissionSystem(env).policies
+
+    def check(resource):
+        key = (username, hash(resource), action)
+        cached = cache.get(key)
+        if cached and cached[1] == resource:
+            return cached[0]
+        # As Trac does: a policy asking the same question again while
+        # this one is decided is refused instead of recursing.
+        cache[key] = (False, resource)
+        resource_perm = PermissionCache(env, username, resource, cache)
+        decision = False
+        for policy in policies:
+            answer = policy.check_permission(action, username, resource,
+                                             resource_perm)
+            if answer is not None:
+                decision = answer
+                break
+        cache[key] = (decision, resource)
+        return decision
+    return check

@@ -14,7 +14,7 @@ from html.parser import HTMLParser
 from urllib.parse import unquote, urlsplit
 
 from trac.core import TracError
-from trac.resource import ResourceNotFound
+from trac.resource import Resource, ResourceNotFound
 from trac.web.chrome import web_context
 from trac.wiki.api import WikiSystem, validate_page_name
 from trac.wiki.formatter import format_to_html
@@ -23,6 +23,7 @@ from trac.wiki.web_ui import WikiModule
 
 from tracrpc import attachments
 from tracrpc.render import WikiRenderer
+from tracrpc.trac_private import permission_checker
 from tracrpc.api import AbstractRPCHandler, Binary, ConflictError, \
                         InvalidParams, checked_per, expose_rpc
 from tracrpc.util import email_shield, recorded_author, refuse_if_invalid, \
@@ -96,8 +97,9 @@ class WikiRPC(AbstractRPCHandler):
     @expose_rpc('WIKI_VIEW', list, readonly=True, result='string[]')
     def getAllPages(self, req):
         """Return the names of all pages you may see."""
+        may_view = permission_checker(req.perm, 'WIKI_VIEW')
         return sorted(name for name in WikiSystem(self.env).get_pages()
-                      if 'WIKI_VIEW' in req.perm('wiki', name))
+                      if may_view(Resource('wiki', name)))
 
     @expose_rpc(None, dict, str, readonly=True, result='PageInfo')
     @expose_rpc(None, dict, str, int)
