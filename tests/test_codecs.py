@@ -68,6 +68,19 @@ def test_xml_decoding_rules():
         xml_rpc.decode_call(b'<!DOCTYPE x><methodCall/>', 64)
 
 
+@pytest.mark.parametrize('size', [0, 1, 49151, 49152, 49153, 200003])
+def test_xml_base64_streams_across_buffers(size):
+    # Lines of 76 characters, pieces of the parser's 64 KiB buffer that
+    # end inside a group of four, and text after the binary value.
+    payload = bytes(range(256)) * (size // 256) + b'\x07' * (size % 256)
+    body = xmlrpc.client.dumps(
+        ('before', xmlrpc.client.Binary(payload), 'after\nend', [1]),
+        'm').encode()
+    before, data, after, array = xml_rpc.decode_call(body, 64)['params']
+    assert (before, after, array) == ('before', 'after\r\nend', [1])
+    assert isinstance(data, Binary) and data.data == payload
+
+
 def test_xml_encoding_of_results_and_errors():
     body = b''.join(xml_rpc.encode_result({'when': datetime(2020, 1, 2,
                                                             tzinfo=utc)}))
@@ -117,6 +130,21 @@ def test_json_decoding_rules():
         json_rpc.decode_request(b'{"params": [[[1]]]}', 2)
     with pytest.raises(InvalidRequest):
         json_rpc.decode_request(b'[]', 64)
+
+
+@pytest.mark.parametrize('text, data', [
+    ('', b''), ('AA==', b'\x00'), ('AAE=', b'\x00\x01'),
+    ('AAEC', b'\x00\x01\x02'), ('+/+/', b'\xfb\xff\xbf'),
+    ('AA', None), ('AA===', None), ('A=A=', None), ('AA\nAA', None),
+    ('AA AA', None), ('AA-_', None), ('\u00e9AAA', None), ('====', None)])
+def test_json_binary_is_strict_base64(text, data):
+    body = json.dumps({'method': 'm', 'id': 1, 'params': [
+        {'__jsonclass__': ['binary', text]}]}).encode()
+    if data is None:
+        with pytest.raises(InvalidParams):
+            json_rpc.decode_request(body, 64)
+    else:
+        assert json_rpc.decode_request(body, 64)['params'][0].data == data
 
 
 def test_json_undecodable_params_carry_the_request_for_its_id():
