@@ -764,39 +764,54 @@ def print_floors(floors, rows):
 
 def run_versus_trunk(args, env_path, pool):
     """The same workloads on this plugin and on the trunk, each on its own
-    copy of the same environment; the throughput ratio per workload."""
+    copy of the same environment, both served at once: each workload
+    runs on one, then at once on the other, `args.rounds` times, so that
+    a machine whose speed drifts (a shared VM) treats both alike; the
+    medians of the rounds."""
     root = os.path.dirname(env_path)
     trunk_env = os.path.join(root, 'trunk-env')
     shutil.copytree(env_path, trunk_env)
     print('Installing the trunk from %s ...' % args.versus_trunk,
           flush=True)
     python = install_trunk(args.versus_trunk, os.path.join(root, 'trunk'))
-    results = {}
-    for label, start in (
-            ('ours', lambda: Server('tracd', env_path, 1, args.log)),
-            ('trunk', lambda: TrunkServer(python, trunk_env, args.log))):
-        server = start()
-        try:
-            results[label] = {}
-            for name, target in VERSUS:
-                for protocol in CONTENT_TYPES:
-                    if name.endswith('attachment put+get'):
-                        row = measure_attachment(server, protocol, MIB, 10)
-                    else:
-                        row = measure(server, pool, name, protocol,
-                                      args.tickets, args.clients,
-                                      args.duration)
-                    results[label][name, protocol] = row
-                    print('%-6s %-28s %-8s %8.1f req/s %8.2f ms CPU%s' % (
-                        label, name, protocol, row['rps'], row['cpu_ms'],
-                        '  ERRORS: %d' % row['errors'] if row['errors']
-                        else ''), flush=True)
-        finally:
+    servers = {}
+    try:
+        servers['ours'] = Server('tracd', env_path, 1, args.log)
+        servers['trunk'] = TrunkServer(python, trunk_env, args.log)
+        rounds = {label: {} for label in servers}
+        for name, target in VERSUS:
+            for protocol in CONTENT_TYPES:
+                for _ in range(args.rounds):
+                    for label, server in servers.items():
+                        row = measure_versus(args, pool, server, name,
+                                             protocol)
+                        rounds[label].setdefault((name, protocol),
+                                                 []).append(row)
+                        print('%-6s %-28s %-8s %8.1f req/s %8.2f ms CPU%s'
+                              % (label, name, protocol, row['rps'],
+                                 row['cpu_ms'], '  ERRORS: %d' % row['errors']
+                                 if row['errors'] else ''), flush=True)
+    finally:
+        for server in servers.values():
             server.stop()
+    results = {label: {key: median_row(rows) for key, rows in runs.items()}
+               for label, runs in rounds.items()}
     models = model_floors(env_path)
     print_versus(results, models)
     if args.rst:
         write_versus_rst(args.rst, results, args, models)
+
+
+def measure_versus(args, pool, server, name, protocol):
+    if name.endswith('attachment put+get'):
+        return measure_attachment(server, protocol, MIB, 10)
+    return measure(server, pool, name, protocol, args.tickets, args.clients,
+                   args.duration)
+
+
+def median_row(rows):
+    """The round of median throughput, with its CPU per call."""
+    return sorted(rows, key=lambda row: row['rps'])[len(rows) // 2]
 
 
 def floor_text(models, name):
@@ -829,12 +844,15 @@ def write_versus_rst(path, results, args, models):
              'GITDIR --rst FILE``: this plugin and TracXMLRPC 1.2.0.dev0 '
              '(the trunk, installed from a trac-hacks git mirror into a '
              'virtualenv of its own), each on a copy of the same environment '
-             'and behind the same TCP_NODELAY tracd launcher; %s. '
+             'and behind the same TCP_NODELAY tracd launcher, served at '
+             'once; each workload runs on one and then on the other, %d '
+             'rounds, and the table shows the round of median throughput '
+             'of each; %s. '
              '"Trac floor": Trac\'s own model call for the workload '
              '(``Ticket.insert``, ``Ticket.save_changes``, '
              '``Query.execute`` of the ids, a ``Ticket`` or ``WikiPage`` '
              'read), timed in-process on the same environment.'
-             % describe_text(args), '', '.. list-table::',
+             % (args.rounds, describe_text(args)), '', '.. list-table::',
              '   :header-rows: 1', '', '   * - Workload', '     - Protocol',
              '     - ours req/s', '     - trunk req/s', '     - ours CPU ms',
              '     - trunk CPU ms', '     - Trac floor CPU ms',
@@ -986,7 +1004,8 @@ def main():
         int(n) for n in text.split(',')],
         help='compare gunicorn worker counts, e.g. 1,4')
     parser.add_argument('--rounds', type=int, default=3,
-                        help='rounds of the --scaling comparison')
+                        help='rounds of the --scaling and --versus-trunk '
+                             'comparisons')
     parser.add_argument('--query-sizes', type=lambda text: [
         int(n) for n in text.split(',')],
         help='ticket.query (all) on environments of these numbers of '

@@ -137,4 +137,5 @@ def _delete_existing(env, req, attachment, filename):
     req.perm(old.resource).require('ATTACHMENT_DELETE')
     if not attachment.description.strip() and old.description:
         attachment.description = old.description
-    old.delete()
+    with env.db_transaction:  # the change feed's record too
+        old.delete()
