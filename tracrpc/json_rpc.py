@@ -13,7 +13,6 @@ import base64
 import binascii
 import math
 import re
-import string
 import xmlrpc.client
 from datetime import datetime
 
@@ -37,8 +36,7 @@ _NO_ID = object()  # the id of a JSON-RPC 2.0 notification
 _FREE_CONTAINERS = 10000
 _JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
 _BYTES_PER_CONTAINER = 48
-#: what base64 text may hold besides up to two `=` at its end
-_BASE64_ALPHABET = (string.ascii_letters + string.digits + '+/').encode()
+_BASE64_RE = re.compile(r'[A-Za-z0-9+/]*={0,2}')
 
 
 def _reject_constant(name):
@@ -278,22 +276,12 @@ def _from_hint(hint):
         if kind == 'datetime':
             return parse_iso_datetime(text)
         if kind == 'binary':
-            return Binary(_decode_base64(text))
+            if not _BASE64_RE.fullmatch(text):
+                raise ValueError('Invalid base64 data')
+            return Binary(binascii.a2b_base64(text))
     except (ValueError, binascii.Error) as e:
         raise InvalidParams(str(e))
     raise InvalidParams('unknown __jsonclass__ "%s"' % kind)
-
-
-def _decode_base64(text):
-    """The bytes of strict base64 `text` (no whitespace, no other
-    characters: `binascii` alone would skip them). Checked by deleting
-    the alphabet, a few times faster than a regular expression on an
-    attachment."""
-    data = text.encode('ascii')
-    body = data.rstrip(b'=')
-    if len(data) - len(body) > 2 or body.translate(None, _BASE64_ALPHABET):
-        raise ValueError('Invalid base64 data')
-    return binascii.a2b_base64(data)
 
 
 def _to_wire(value):
