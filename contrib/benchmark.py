@@ -634,6 +634,8 @@ def _target_checks(row, floors, gc_off):
 
 def run_benchmark(args, env_path, pool):
     rows, floors, sequential = [], {}, {}
+    floor_env = os.path.join(os.path.dirname(env_path), 'floor-env')
+    shutil.copytree(env_path, floor_env)  # before the writes add tickets
     server = Server(args.server, env_path, args.workers, args.log,
                     args.worker_class)
     try:
@@ -679,7 +681,7 @@ def run_benchmark(args, env_path, pool):
                   protocol, separate * 1000, combined * 1000,
                   separate / combined))
     print_targets(rows, floors, gc_off)
-    models = model_floors(env_path) if not args.only else {}
+    models = model_floors(floor_env) if not args.only else {}
     if models:
         print_floors(models, rows)
     if args.rst:
@@ -771,6 +773,10 @@ def run_versus_trunk(args, env_path, pool):
     root = os.path.dirname(env_path)
     trunk_env = os.path.join(root, 'trunk-env')
     shutil.copytree(env_path, trunk_env)
+    # Trac's floors on the environment as the workloads found it (the
+    # writing workloads add tickets)
+    floor_env = os.path.join(root, 'floor-env')
+    shutil.copytree(env_path, floor_env)
     print('Installing the trunk from %s ...' % args.versus_trunk,
           flush=True)
     python = install_trunk(args.versus_trunk, os.path.join(root, 'trunk'))
@@ -796,7 +802,7 @@ def run_versus_trunk(args, env_path, pool):
             server.stop()
     results = {label: {key: median_row(rows) for key, rows in runs.items()}
                for label, runs in rounds.items()}
-    models = model_floors(env_path)
+    models = model_floors(floor_env)
     print_versus(results, models)
     if args.rst:
         write_versus_rst(args.rst, results, args, models)
