@@ -46,7 +46,8 @@ QUERIES = [
     'group=level&groupdesc=1&order=summary',
     'status!=closed&or&level=high&order=id',
     'max=3&page=1&order=id', 'max=3&page=2&order=id',
-    'max=3&page=3&order=id', 'max=0&order=owner']
+    'max=3&page=3&order=id', 'max=0&order=owner',
+    'group=status&max=2&page=2&order=id', 'max=2&page=2&order=id&desc=1']
 
 
 def csv_ids(server, qstr):

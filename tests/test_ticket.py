@@ -246,6 +246,19 @@ def test_query_paging_default_and_max_zero(admin):
         everything[:2]
 
 
+def test_query_page_past_the_last_is_refused_as_trac_refuses_it(user,
+                                                                 new_ticket):
+    marker = unique('kw')
+    ids = [new_ticket(keywords=marker) for _ in range(3)]
+    qstr = 'keywords~=%s&order=id&max=2&page=%d'
+    assert user.call('ticket.query', qstr % (marker, 2)) == ids[2:]
+    fault = fault_of(user, 'ticket.query', qstr % (marker, 3))
+    assert 'Page 3 is beyond the number of pages' in fault.message
+    # a page of a query that fits on one page is that page, as in Trac
+    assert user.call('ticket.query', 'keywords~=%s&order=id&max=5&page=2'
+                     % marker) == ids
+
+
 def test_query_permission_filtered(rpc, new_ticket):
     new_ticket()
     assert rpc('rpconly').call('ticket.query', 'max=0') == []
