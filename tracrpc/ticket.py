@@ -453,15 +453,14 @@ class TicketRPC(AbstractRPCHandler):
 
     def _require_view(self, req, id, may_view=None):
         """Refuse an invalid ticket id, or one `req` may not view;
-        `may_view`: a `permission_checker` for TICKET_VIEW, to check
-        many tickets."""
+        `may_view`: the `permission_checker` for TICKET_VIEW of a call
+        that checks many tickets."""
         if not model.Ticket.id_is_valid(id):
             raise _not_found(id)
-        if may_view is None:
-            req.perm('ticket', id).require('TICKET_VIEW')
-        elif not may_view(Resource('ticket', id)):
-            raise PermissionError('TICKET_VIEW', Resource('ticket', id),
-                                  self.env)
+        resource = Resource('ticket', id)
+        if not (may_view or permission_checker(req.perm, 'TICKET_VIEW'))(
+                resource):
+            raise PermissionError('TICKET_VIEW', resource, self.env)
 
     def _visible_changes(self, req, ticket, changes):
         """`changes` without what the ticket page hides: the changes of
