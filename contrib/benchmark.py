@@ -634,8 +634,7 @@ def _target_checks(row, floors, gc_off):
 
 def run_benchmark(args, env_path, pool):
     rows, floors, sequential = [], {}, {}
-    floor_env = os.path.join(os.path.dirname(env_path), 'floor-env')
-    shutil.copytree(env_path, floor_env)  # before the writes add tickets
+    floor_env = copy_for_floors(env_path)
     server = Server(args.server, env_path, args.workers, args.log,
                     args.worker_class)
     try:
@@ -703,6 +702,14 @@ FLOOR_OF = {'ticket.create': 'Ticket.insert',
             'ticket.query (all)': 'Query.execute (ids)',
             'wiki.getPage': 'WikiPage read',
             'ticket.get': 'Ticket read'}
+
+
+def copy_for_floors(env_path):
+    """A copy of the environment as the workloads find it, for Trac's
+    floors (the writing workloads add tickets); its path."""
+    floor_env = os.path.join(os.path.dirname(env_path), 'floor-env')
+    shutil.copytree(env_path, floor_env)
+    return floor_env
 
 
 def model_floors(env_path, rounds=200, only=None):
@@ -773,10 +780,7 @@ def run_versus_trunk(args, env_path, pool):
     root = os.path.dirname(env_path)
     trunk_env = os.path.join(root, 'trunk-env')
     shutil.copytree(env_path, trunk_env)
-    # Trac's floors on the environment as the workloads found it (the
-    # writing workloads add tickets)
-    floor_env = os.path.join(root, 'floor-env')
-    shutil.copytree(env_path, floor_env)
+    floor_env = copy_for_floors(env_path)
     print('Installing the trunk from %s ...' % args.versus_trunk,
           flush=True)
     python = install_trunk(args.versus_trunk, os.path.join(root, 'trunk'))
@@ -785,7 +789,7 @@ def run_versus_trunk(args, env_path, pool):
         servers['ours'] = Server('tracd', env_path, 1, args.log)
         servers['trunk'] = TrunkServer(python, trunk_env, args.log)
         rounds = {label: {} for label in servers}
-        for name, target in VERSUS:
+        for name, _ in VERSUS:
             for protocol in CONTENT_TYPES:
                 for _ in range(args.rounds):
                     for label, server in servers.items():
@@ -893,6 +897,10 @@ def run_query_sizes(args, root):
             create_environment(env_path, 'sqlite:db/trac.db', size, 0, True)
             server = Server('tracd', env_path, 1, args.log)
             try:
+                # past the server's warm-up ([rpc] gc_freeze freezes the
+                # heap after its first 20 requests, a full collection)
+                measure(server, pool, 'system.getAPIVersion', 'xmlrpc', size,
+                        1, 0.5)
                 row = {protocol: measure(server, pool, 'ticket.query (all)',
                                          protocol, size, 1, args.duration,
                                          limit=max(3, 1000000 // size))
@@ -989,6 +997,11 @@ def run_soak(args, env_path, pool):
           '%s)' % (growth * 100, 'met' if growth <= 0.2 else 'MISSED'))
 
 
+def int_list(text):
+    """`1,4` -> `[1, 4]` (a command-line option)."""
+    return [int(number) for number in text.split(',')]
+
+
 def main():
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
@@ -1006,14 +1019,12 @@ def main():
     parser.add_argument('--clients', type=int, default=4)
     parser.add_argument('--duration', type=float, default=5.0,
                         help='seconds per workload')
-    parser.add_argument('--scaling', type=lambda text: [
-        int(n) for n in text.split(',')],
+    parser.add_argument('--scaling', type=int_list,
         help='compare gunicorn worker counts, e.g. 1,4')
     parser.add_argument('--rounds', type=int, default=3,
                         help='rounds of the --scaling and --versus-trunk '
                              'comparisons')
-    parser.add_argument('--query-sizes', type=lambda text: [
-        int(n) for n in text.split(',')],
+    parser.add_argument('--query-sizes', type=int_list,
         help='ticket.query (all) on environments of these numbers of '
              'tickets, e.g. 1000,10000,100000 (one client)')
     parser.add_argument('--soak', type=int,
