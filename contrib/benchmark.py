@@ -645,13 +645,12 @@ def run_benchmark(args, env_path, pool):
             floors[name]['protocol'] = 'http'
         for protocol in CONTENT_TYPES:
             for name in RPC_WORKLOADS:
-                if args.only and not any(part in name
-                                         for part in args.only):
+                if not selected(args, name):
                     continue
                 rows.append(measure(server, pool, name, protocol,
                                     args.tickets, args.clients,
                                     args.duration))
-            if not args.only or any('attachment' in p for p in args.only):
+            if selected(args, '10 MiB attachment put+get'):
                 rows.append(measure_attachment(server, protocol))
             sequential[protocol] = measure_sequential_multicall(server,
                                                                 protocol)
@@ -686,6 +685,11 @@ def run_benchmark(args, env_path, pool):
     if args.rst:
         write_rst(args.rst, rows, floors, gc_off, args, models)
     return sum(row['errors'] for row in rows)
+
+
+def selected(args, name):
+    """Whether workload `name` runs (`--only`)."""
+    return not args.only or any(part in name for part in args.only)
 
 
 #: what is compared with the trunk, with the factor each must reach;
@@ -790,6 +794,8 @@ def run_versus_trunk(args, env_path, pool):
         servers['trunk'] = TrunkServer(python, trunk_env, args.log)
         rounds = {label: {} for label in servers}
         for name, _ in VERSUS:
+            if not selected(args, name):
+                continue
             for protocol in CONTENT_TYPES:
                 for _ in range(args.rounds):
                     for label, server in servers.items():
@@ -1031,7 +1037,8 @@ def main():
                         help='number of calls for the RSS soak test')
     parser.add_argument('--only', action='append',
                         help='run only workloads whose name contains this '
-                             '(repeatable); the floors always run')
+                             '(repeatable; also with --versus-trunk); the '
+                             'floors always run')
     parser.add_argument('--keep', action='store_true',
                         help='keep the environment directory')
     parser.add_argument('--versus-trunk', metavar='GITDIR',

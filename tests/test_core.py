@@ -2,10 +2,12 @@
 multicall, JSON-RPC 2.0, introspection, the HTML listing and plugins."""
 
 import html
+import http.client
 import json
 import os
 import re
 import socket
+import sys
 import xmlrpc.client
 from datetime import datetime
 
@@ -285,6 +287,60 @@ def test_missing_content_length_is_411(http_server):
         answer = sock.recv(4096)
     assert b' 411 ' in answer.split(b'\r\n')[0]
 
+
+
+def _data_segments_received(sock):
+    """Linux's count of TCP segments with data that `sock` received
+    (`tcpi_data_segs_in` of `struct tcp_info`)."""
+    info = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 160)
+    return int.from_bytes(info[152:156], sys.byteorder)
+
+
+@pytest.mark.skipif(not sys.platform.startswith('linux'),
+                    reason='counting TCP segments needs Linux TCP_INFO')
+def test_tracd_sends_a_small_response_in_one_segment(http_server):
+    """tracrpc-tracd sends headers and body together: stock tracd's two
+    sends cost a second segment (and kernel time) per call."""
+    port = int(http_server.url.rsplit(':', 1)[1])
+    body = xml_call('system.getAPIVersion').encode()
+    head = ('POST /login/rpc HTTP/1.1\r\nHost: test\r\n'
+            'Authorization: %s\r\nContent-Type: text/xml\r\n'
+            'Content-Length: %d\r\n\r\n'
+            % (auth_header('user')['Authorization'], len(body))).encode()
+    with socket.create_connection(('127.0.0.1', port), timeout=30) as sock:
+        for _ in range(3):
+            before = _data_segments_received(sock)
+            sock.sendall(head + body)
+            answer = b''
+            while not answer.endswith(b'</methodResponse>\n'):
+                answer += sock.recv(65536)
+            assert answer.startswith(b'HTTP/1.1 200 ')
+            assert _data_segments_received(sock) - before == 1
+
+
+def test_tracd_keeps_the_connection_after_a_large_chunked_page(http_server):
+    """A response larger than the launcher's send buffer (the HTML
+    listing, chunked) leaves in pieces and is complete; the next
+    request on the same connection is answered."""
+    port = int(http_server.url.rsplit(':', 1)[1])
+    connection = http.client.HTTPConnection('127.0.0.1', port, timeout=30)
+    try:
+        connection.request('GET', '/login/rpc', headers=auth_header('user'))
+        page = connection.getresponse()
+        listing = page.read()
+        assert page.status == 200
+        assert page.getheader('Transfer-Encoding') == 'chunked'
+        assert len(listing) > 64 * 1024 and listing.rstrip().endswith(
+            b'</html>')
+        connection.request('POST', '/login/rpc',
+                           xml_call('system.getAPIVersion'),
+                           dict(auth_header('user'),
+                                **{'Content-Type': 'text/xml'}))
+        answer = connection.getresponse()
+        assert answer.status == 200
+        assert isinstance(parse_xml(answer.read()), list)
+    finally:
+        connection.close()
 
 # -- Types ----------------------------------------------------------------
 

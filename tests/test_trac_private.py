@@ -87,3 +87,15 @@ def test_permission_checker_decides_as_the_permission_cache(monkeypatch):
     assert [('TICKET_VIEW' in perm('ticket', tid)) for tid in range(1, 7)] \
         == [expected[tid] for tid in range(1, 7)]
     assert policy.questions == asked
+
+
+def test_an_empty_repository_table_stays_loaded_until_trac_reloads_it():
+    from trac.versioncontrol.api import RepositoryManager
+    env = EnvironmentStub()
+    manager = RepositoryManager(env)
+    assert manager.get_all_repositories() == {}
+    trac_private.keep_empty_repository_table(env)
+    env.config.set('repositories', 'project.dir', '/var/svn/project')
+    assert manager.get_all_repositories() == {}  # kept, as a full table is
+    manager.reload_repositories()
+    assert list(manager.get_all_repositories()) == ['project']

@@ -89,3 +89,20 @@ def test_the_first_environment_decides_for_the_process():
     del node
     serve(second, 5)                # requests of either count
     assert alive() is None
+
+
+def test_an_environment_without_repositories_reads_them_once():
+    from trac.versioncontrol.api import DbRepositoryProvider, \
+        RepositoryManager
+    import tracopt.versioncontrol.git.git_fs  # noqa: F401 (the connector)
+    env = EnvironmentStub(enable=['trac.*', 'tracopt.versioncontrol.git.*',
+                                  'tracrpc.*'])
+    manager, keeper = RepositoryManager(env), tuning.RepositoryTableKeeper(env)
+    for _ in range(2):  # Trac's filter loads the table, ours keeps it
+        manager.pre_process_request(None, None)
+        keeper.pre_process_request(None, None)
+    table = manager.get_all_repositories()
+    assert table == {} and manager.get_all_repositories() is table
+    DbRepositoryProvider(env).add_repository('project', '/var/git/project',
+                                             'git')
+    assert list(manager.get_all_repositories()) == ['project']

@@ -17,9 +17,11 @@ from trac.perm import PermissionCache, PermissionSystem
 from trac.search.web_ui import SearchModule
 from trac.ticket import model
 from trac.util import translation
+from trac.versioncontrol.api import RepositoryManager
 
 __all__ = ['search_terms', 'changed_fields', 'stored_custom_datetime',
-           'plugin_domains', 'permission_checker']
+           'plugin_domains', 'permission_checker',
+           'keep_empty_repository_table']
 
 
 def search_terms(env, query):
@@ -79,3 +81,25 @@ def permission_checker(perm, action):
         cache[key] = (decision, resource)
         return decision
     return check
+
+
+class _NoRepositories(dict):
+    """An empty repository table that still counts as loaded."""
+
+    def __bool__(self):
+        return True
+
+
+def keep_empty_repository_table(env):
+    """Let Trac's repository manager keep an empty repository table.
+
+    `RepositoryManager.get_all_repositories` caches the table only when
+    it is not empty (`if not self._all_repositories`): in an environment
+    without repositories, every request reads `[repositories]` and the
+    repository table again from its `pre_process_request`. The table
+    is dropped as Trac drops a full one (`reload_repositories`, and a
+    changed trac.ini reopens the environment)."""
+    manager = RepositoryManager(env)
+    if type(manager._all_repositories) is dict and \
+            not manager._all_repositories:
+        manager._all_repositories = _NoRepositories()

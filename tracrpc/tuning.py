@@ -17,9 +17,9 @@ from trac.core import Component, implements
 from trac.util import translation
 from trac.web.api import IRequestFilter
 
-from tracrpc.trac_private import plugin_domains
+from tracrpc.trac_private import keep_empty_repository_table, plugin_domains
 
-__all__ = ['HeapFreezer', 'LocaleCache']
+__all__ = ['HeapFreezer', 'LocaleCache', 'RepositoryTableKeeper']
 
 
 class _ProcessHeap(object):
@@ -115,6 +115,29 @@ class HeapFreezer(Component):
         gc.freeze()
         self.log.debug("Heap frozen: %d objects, %d collected",
                        gc.get_freeze_count(), collected)
+
+
+class RepositoryTableKeeper(Component):
+    """Keeps Trac's repository table cached when it is empty.
+
+    Trac caches the table of repositories only when there is at least
+    one: a site without repositories reads `[repositories]` and the
+    repository table on every request, a third of the server time of a
+    small RPC call (and the same on every page of the web UI). From
+    the second request on, an empty table loaded by an earlier request
+    is marked as loaded; Trac still rereads it when repositories are
+    added or removed."""
+
+    implements(IRequestFilter)
+
+    # IRequestFilter
+
+    def pre_process_request(self, req, handler):
+        keep_empty_repository_table(self.env)
+        return handler
+
+    def post_process_request(self, req, template, data, metadata):
+        return template, data, metadata
 
 
 class LocaleCache(Component):
