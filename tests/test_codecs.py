@@ -118,6 +118,21 @@ def test_json_encodes_what_json_decodes(result):
     assert json.loads(body) == {'id': 3, 'result': result, 'error': None}
 
 
+
+@MANY
+@given(data=st.lists(st.binary(max_size=300), max_size=4),
+       texts=st.lists(st.text(), max_size=3))
+def test_json_binary_results_round_trip_beside_any_text(data, texts):
+    """Binary values (Binary, bytes, bytearray) come back as their class
+    hints, in place, whatever strings stand beside them, NULs included."""
+    kinds = [Binary, bytes, bytearray]
+    result = {'texts': texts + ['\0binary-0\0'],
+              'data': [kinds[i % 3](value) for i, value in enumerate(data)]}
+    answer = json_rpc.decode_request(json_rpc.encode_result(
+        {'id': 1}, result).replace(b'"result"', b'"params"', 1), 64)
+    assert answer['params']['texts'] == result['texts']
+    assert [value.data for value in answer['params']['data']] == data
+
 def test_json_decoding_rules():
     call = json_rpc.decode_request(
         b'{"method": "m", "id": 1, "params": [{"__jsonclass__": '
@@ -136,8 +151,13 @@ def test_json_decoding_rules():
     ('', b''), ('AA==', b'\x00'), ('AAE=', b'\x00\x01'),
     ('AAEC', b'\x00\x01\x02'), ('+/+/', b'\xfb\xff\xbf'),
     ('AA', None), ('AA===', None), ('A=A=', None), ('AA\nAA', None),
-    ('AA AA', None), ('AA-_', None), ('\u00e9AAA', None), ('====', None)])
-def test_json_binary_is_strict_base64(text, data):
+    ('AA AA', None), ('AA-_', None), ('\u00e9AAA', None), ('====', None),
+    ('=', None), ('AAAA====', None), ('AA==AA==', None)])
+@pytest.mark.parametrize('strict_mode', [
+    False, pytest.param(True, marks=pytest.mark.skipif(
+        not json_rpc._A2B_STRICT, reason='a2b_base64 strict mode: 3.11+'))])
+def test_json_binary_is_strict_base64(text, data, strict_mode, monkeypatch):
+    monkeypatch.setattr(json_rpc, '_A2B_STRICT', strict_mode)
     body = json.dumps({'method': 'm', 'id': 1, 'params': [
         {'__jsonclass__': ['binary', text]}]}).encode()
     if data is None:

@@ -12,14 +12,19 @@
 import base64
 import binascii
 import math
+import os
 import re
+import sys
 import xmlrpc.client
 from datetime import datetime
 
 try:
     import simplejson as json
+    #: bytes go to `default` as with the standard library, not decoded
+    _DUMPS_OPTIONS = {'encoding': None}
 except ImportError:
     import json
+    _DUMPS_OPTIONS = {}
 
 from trac.core import Component, implements
 
@@ -36,7 +41,8 @@ _NO_ID = object()  # the id of a JSON-RPC 2.0 notification
 _FREE_CONTAINERS = 10000
 _JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
 _BYTES_PER_CONTAINER = 48
-_BASE64_RE = re.compile(r'[A-Za-z0-9+/]*={0,2}')
+_BASE64_RE = re.compile(r'(?:[A-Za-z0-9+/]+={0,2})?')
+_A2B_STRICT = sys.version_info >= (3, 11)
 
 
 def _reject_constant(name):
@@ -197,8 +203,43 @@ def encode_error(request, e):
 def _dumps(response):
     if response is None:
         return None
-    return json.dumps(response, default=_to_wire,
-                      allow_nan=False).encode('utf-8')
+    binaries = _BinaryHoles()
+    text = json.dumps(response, default=binaries.to_wire, allow_nan=False,
+                      **_DUMPS_OPTIONS)
+    return binaries.fill(text.encode('utf-8'))
+
+
+class _BinaryHoles(object):
+    """Binary data kept out of the JSON text and put in afterwards as
+    base64 bytes: base64 needs no escaping, and the encoder would
+    otherwise copy megabytes of it into a string and scan them for
+    characters to escape. Each value is first encoded as a marker string
+    of NULs and a random nonce (escaped as `\\u0000` in the text, so no
+    string a caller stored can make the same bytes)."""
+
+    def __init__(self):
+        self.values = []
+        self.marker = '\0binary-%s\0' % os.urandom(8).hex()
+
+    def to_wire(self, value):
+        """`json.dumps`'s `default`."""
+        if isinstance(value, Binary):
+            value = value.data
+        if not isinstance(value, (bytes, bytearray)):
+            return _to_wire(value)
+        self.values.append(value)
+        return {'__jsonclass__': ['binary', self.marker]}
+
+    def fill(self, body):
+        """`body` with each marker replaced by its value's base64."""
+        if not self.values:
+            return body
+        pieces = body.split(json.dumps(self.marker).encode('ascii'))
+        filled = [pieces[0]]
+        for value, piece in zip(self.values, pieces[1:]):
+            filled += [b'"', binascii.b2a_base64(value, newline=False),
+                       b'"', piece]
+        return b''.join(filled)
 
 
 def _decode_request(data, max_depth):
@@ -276,12 +317,22 @@ def _from_hint(hint):
         if kind == 'datetime':
             return parse_iso_datetime(text)
         if kind == 'binary':
-            if not _BASE64_RE.fullmatch(text):
-                raise ValueError('Invalid base64 data')
-            return Binary(binascii.a2b_base64(text))
+            return Binary(_strict_base64(text))
     except (ValueError, binascii.Error) as e:
         raise InvalidParams(str(e))
     raise InvalidParams('unknown __jsonclass__ "%s"' % kind)
+
+
+def _strict_base64(text):
+    """The bytes of base64 `text` of the alphabet only, padded, with
+    nothing after the padding (`ValueError` otherwise)."""
+    if _A2B_STRICT:  # checks as it decodes: no second pass
+        if text.endswith('==='):  # which strict mode takes
+            raise ValueError('Invalid base64 data')
+        return binascii.a2b_base64(text, strict_mode=True)
+    if not _BASE64_RE.fullmatch(text):
+        raise ValueError('Invalid base64 data')
+    return binascii.a2b_base64(text)
 
 
 def _to_wire(value):
