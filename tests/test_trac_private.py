@@ -4,7 +4,10 @@ release renames or changes one, its test here fails and names it."""
 
 from datetime import datetime
 
+import pytest
+from trac.core import Component, implements
 from trac.test import EnvironmentStub
+from trac.ticket.api import ITicketActionController
 from trac.ticket.model import Ticket
 from trac.util.datefmt import to_utimestamp, utc
 
@@ -99,3 +102,56 @@ def test_an_empty_repository_table_stays_loaded_until_trac_reloads_it():
     assert manager.get_all_repositories() == {}  # kept, as a full table is
     manager.reload_repositories()
     assert list(manager.get_all_repositories()) == ['project']
+
+
+class OwnerToNobody(Component):
+    """A second workflow controller for "accept", at odds with Trac's."""
+
+    implements(ITicketActionController)
+
+    def get_ticket_actions(self, req, ticket):
+        return [(0, 'accept')]
+
+    def get_all_status(self):
+        return []
+
+    def render_ticket_action_control(self, req, ticket, action):
+        return 'accept', None, None
+
+    def get_ticket_changes(self, req, ticket, action):
+        return {'owner': 'nobody'}
+
+    def apply_action_side_effects(self, req, ticket, action):
+        pass
+
+
+@pytest.mark.parametrize('action', ['leave', 'resolve', 'reassign',
+                                    'accept'])
+@pytest.mark.parametrize('priority', [None, 'critical'])
+@pytest.mark.parametrize('controllers', [
+    'ConfigurableTicketWorkflow', 'ConfigurableTicketWorkflow,OwnerToNobody'])
+def test_workflow_changes_are_the_ticket_modules_without_labels(
+        action, priority, controllers):
+    from trac.test import MockRequest
+    from trac.ticket.web_ui import TicketModule
+    env = EnvironmentStub(default_data=True,
+                          enable=['trac.*', OwnerToNobody])
+    env.config.set('ticket', 'workflow', controllers)
+    ticket = Ticket(env)
+    ticket.populate({'summary': 'S', 'reporter': 'ann', 'owner': 'bob',
+                     'status': 'new'})
+    ticket.insert()
+    req = MockRequest(env, authname='joe', args={
+        'action_resolve_resolve_resolution': 'wontfix',
+        'action_reassign_reassign_owner': 'cid'})
+    if priority:
+        ticket['priority'] = priority
+    expected, expected_problems = TicketModule(env).get_ticket_changes(
+        req, ticket, action)
+    for change in expected.values():
+        del change['label']
+    assert trac_private.workflow_changes(env, req, ticket, action) == \
+        (expected, expected_problems)
+    assert expected or action == 'leave' and not priority
+    if action == 'accept' and 'OwnerToNobody' in controllers:
+        assert expected_problems  # the conflict is compared too

@@ -38,7 +38,8 @@ from trac.web.api import arg_list_to_args
 
 from tracrpc import attachments
 from tracrpc.ticket_loader import TicketReader
-from tracrpc.trac_private import changed_fields, permission_checker
+from tracrpc.trac_private import changed_fields, permission_checker, \
+                                  workflow_changes
 from tracrpc.api import AbstractRPCHandler, Binary, ConflictError, \
                         InvalidParams, batched_by, checked_per, \
                         expose_rpc
@@ -539,8 +540,7 @@ class TicketRPC(AbstractRPCHandler):
         if action not in actions:
             raise TracError('Action "%s" is not available. Valid actions: %s'
                             % (action, ', '.join(actions) or 'none'))
-        changes, problems = TicketModule(self.env).get_ticket_changes(
-            req, ticket, action)
+        changes, problems = workflow_changes(self.env, req, ticket, action)
         if problems:
             raise TracError('The workflow is misconfigured: %s'
                             % ' '.join(problems))

@@ -16,12 +16,14 @@ a Trac release changes it (Trac is pinned below 1.7).
 from trac.perm import PermissionCache, PermissionSystem
 from trac.search.web_ui import SearchModule
 from trac.ticket import model
+from trac.ticket.web_ui import TicketModule
 from trac.util import translation
+from trac.util.translation import _
 from trac.versioncontrol.api import RepositoryManager
 
 __all__ = ['search_terms', 'changed_fields', 'stored_custom_datetime',
            'plugin_domains', 'permission_checker',
-           'keep_empty_repository_table']
+           'keep_empty_repository_table', 'workflow_changes']
 
 
 def search_terms(env, query):
@@ -103,3 +105,32 @@ def keep_empty_repository_table(env):
     if type(manager._all_repositories) is dict and \
             not manager._all_repositories:
         manager._all_repositories = _NoRepositories()
+
+
+def workflow_changes(env, req, ticket, action):
+    """`TicketModule.get_ticket_changes(req, ticket, action)` without the
+    field labels: `({field: {'old', 'new', 'by'}}, problems)`, the
+    user's changes and those of the action's controllers, conflicts
+    between controllers as Trac words them. Trac looks the labels up
+    through a deep copy of every field definition, a tenth of the cost
+    of a `ticket.create`."""
+    changes, problems = {}, []
+    for field, value in ticket._old.items():
+        changes[field] = {'old': value or '', 'new': ticket[field],
+                          'by': 'user'}
+    controllers = TicketModule(env)._get_action_controllers(req, ticket,
+                                                            action)
+    for controller in controllers:
+        name = controller.__class__.__name__
+        for field, new in controller.get_ticket_changes(req, ticket,
+                                                        action).items():
+            last = changes.get(field)
+            if last and last['new'] != new and last['by']:
+                problems.append(_(
+                    '%(controller1)s changed "%(key)s" to "%(val1)s", but '
+                    '%(controller2)s changed it to "%(val2)s".',
+                    controller1=name, key=field, val1=new,
+                    controller2=last['by'], val2=last['new']))
+            changes[field] = {'old': ticket[field], 'new': new, 'by': name}
+    return ({field: change for field, change in changes.items()
+             if change['old'] != change['new']}, problems)
