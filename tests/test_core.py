@@ -311,12 +311,40 @@ def test_tracd_sends_a_small_response_in_one_segment(http_server):
         for _ in range(3):
             before = _data_segments_received(sock)
             sock.sendall(head + body)
-            answer = b''
-            while not answer.endswith(b'</methodResponse>\n'):
-                answer += sock.recv(65536)
+            answer = _received_until(sock, b'</methodResponse>\n')
             assert answer.startswith(b'HTTP/1.1 200 ')
             assert _data_segments_received(sock) - before == 1
 
+
+
+def test_tracd_answers_expect_100_continue_before_the_body(http_server):
+    """A client that asks (curl does for large bodies) waits for
+    `100 Continue` before sending the body: it must not sit in the
+    launcher's send buffer."""
+    port = int(http_server.url.rsplit(':', 1)[1])
+    body = xml_call('system.getAPIVersion').encode()
+    head = ('POST /login/rpc HTTP/1.1\r\nHost: test\r\n'
+            'Authorization: %s\r\nContent-Type: text/xml\r\n'
+            'Expect: 100-continue\r\nContent-Length: %d\r\n\r\n'
+            % (auth_header('user')['Authorization'], len(body))).encode()
+    with socket.create_connection(('127.0.0.1', port), timeout=10) as sock:
+        sock.sendall(head)
+        interim = _received_until(sock, b'\r\n\r\n')
+        assert interim.startswith(b'HTTP/1.1 100 ')
+        sock.sendall(body)
+        answer = _received_until(sock, b'</methodResponse>\n')
+    assert answer.startswith(b'HTTP/1.1 200 ')
+
+
+def _received_until(sock, end):
+    """What `sock` receives up to `end`; the socket's timeout, or the
+    server closing the connection first, fails the test."""
+    received = b''
+    while not received.endswith(end):
+        chunk = sock.recv(1 if end == b'\r\n\r\n' else 65536)
+        assert chunk, 'connection closed after %r' % received[-200:]
+        received += chunk
+    return received
 
 def test_tracd_keeps_the_connection_after_a_large_chunked_page(http_server):
     """A response larger than the launcher's send buffer (the HTML

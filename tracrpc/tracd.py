@@ -41,6 +41,13 @@ class _WholeResponses(object):
 
     wbufsize = 64 * 1024
 
+    def handle_expect_100(self):
+        # The interim answer goes out at once: the client waits for it
+        # before it sends the body.
+        answered = super().handle_expect_100()
+        self.wfile.flush()
+        return answered
+
     def handle_one_request(self):
         super().handle_one_request()
         if self.wfile is None or self.wfile.closed:
