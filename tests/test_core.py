@@ -137,6 +137,7 @@ def test_json_error_echoes_id_on_permission_denied(server):
 
 # -- Errors ---------------------------------------------------------------
 
+
 def test_unknown_method(server, protocol):
     with pytest.raises(Fault) as raised:
         server.client(protocol).call('ticket.nosuch')
@@ -288,7 +289,6 @@ def test_missing_content_length_is_411(http_server):
     assert b' 411 ' in answer.split(b'\r\n')[0]
 
 
-
 def _data_segments_received(sock):
     """Linux's count of TCP segments with data that `sock` received
     (`tcpi_data_segs_in` of `struct tcp_info`)."""
@@ -316,7 +316,6 @@ def test_tracd_sends_a_small_response_in_one_segment(http_server):
             assert _data_segments_received(sock) - before == 1
 
 
-
 def test_tracd_answers_expect_100_continue_before_the_body(http_server):
     """A client that asks (curl does for large bodies) waits for
     `100 Continue` before sending the body: it must not sit in the
@@ -336,6 +335,30 @@ def test_tracd_answers_expect_100_continue_before_the_body(http_server):
     assert answer.startswith(b'HTTP/1.1 200 ')
 
 
+def test_tracd_sends_a_finished_response_before_the_request_ends(
+        http_server):
+    """Trac works on after a response (a garbage collection, a full one
+    with `[rpc] gc_freeze` off): a complete response goes out at once,
+    not when the request is over."""
+    port = int(http_server.url.rsplit(':', 1)[1])
+    with socket.create_server(('127.0.0.1', 0)) as listener:
+        listener.settimeout(10)
+        body = xml_call('testing.answerThenWait', '<int>%d</int>'
+                        % listener.getsockname()[1]).encode()
+        head = ('POST /login/rpc HTTP/1.1\r\nHost: test\r\n'
+                'Authorization: %s\r\nContent-Type: text/xml\r\n'
+                'Content-Length: %d\r\n\r\n'
+                % (auth_header('user')['Authorization'], len(body))).encode()
+        with socket.create_connection(('127.0.0.1', port),
+                                      timeout=10) as sock:
+            sock.sendall(head + body)
+            waiting, _ = listener.accept()  # the request now waits on us
+            with waiting:
+                answer = _received_until(sock, b'</methodResponse>\n')
+    assert answer.startswith(b'HTTP/1.1 200 ')
+    assert parse_xml(answer.split(b'\r\n\r\n', 1)[1]) == 'sent'
+
+
 def _received_until(sock, end):
     """What `sock` receives up to `end`; the socket's timeout, or the
     server closing the connection first, fails the test."""
@@ -345,6 +368,7 @@ def _received_until(sock, end):
         assert chunk, 'connection closed after %r' % received[-200:]
         received += chunk
     return received
+
 
 def test_tracd_keeps_the_connection_after_a_large_chunked_page(http_server):
     """A response larger than the launcher's send buffer (the HTML
@@ -371,6 +395,7 @@ def test_tracd_keeps_the_connection_after_a_large_chunked_page(http_server):
         connection.close()
 
 # -- Types ----------------------------------------------------------------
+
 
 def test_sample_types_xmlrpc(server):
     sample = server.client('xmlrpc').call('testing.sample')
@@ -479,6 +504,7 @@ def test_generator_result(server, protocol):
 
 
 # -- Multicall ------------------------------------------------------------
+
 
 def test_xmlrpc_multicall_with_stdlib_client(server):
     proxy = server.client('xmlrpc').proxy
@@ -596,6 +622,7 @@ def test_multicall_failing_batch_fails_its_calls(server, protocol, numbers,
 
 # -- JSON-RPC 2.0 ---------------------------------------------------------
 
+
 def test_jsonrpc2_request(server):
     response = server.client('jsonrpc').request(
         {'jsonrpc': '2.0', 'method': 'bare.add', 'params': [1, 2], 'id': 1})
@@ -677,6 +704,7 @@ def test_null_params_mean_none(server):
 
 # -- system.* -------------------------------------------------------------
 
+
 def test_list_methods_filters_by_permission(server, protocol):
     user_methods = server.client(protocol, 'user').call('system.listMethods')
     admin_methods = server.client(protocol, 'admin').call(
@@ -716,6 +744,7 @@ def test_api_version(server, protocol):
 
 
 # -- The HTML listing -----------------------------------------------------
+
 
 def test_listing(server):
     status, headers, body = server.get('/login/rpc', 'user',
@@ -810,6 +839,7 @@ def test_metanav_api_link(server):
 
 
 # -- Plugins --------------------------------------------------------------
+
 
 def test_protocol_failing_in_its_error_handler_gets_plain_500(server):
     status, headers, body = server.post(b'anything', 'application/x-failing',

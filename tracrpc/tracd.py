@@ -14,7 +14,8 @@ Stock tracd writes a response's headers and body in separate small
 sends; with Nagle's algorithm on, a keep-alive client then waits for a
 delayed ACK (about 40 ms on Linux) on every response. Here a response
 up to 64 KiB leaves in one send (one TCP segment instead of two: less
-kernel time per call), a larger one in 64 KiB pieces. And a client that
+kernel time per call) as soon as it is complete, a larger one in 64 KiB
+pieces. And a client that
 announces a body it never sends would hold a thread forever; the socket
 timeout (`--socket-timeout SECONDS`, default 60) ends that.
 
@@ -31,25 +32,20 @@ import socket
 import sys
 
 from trac.web import standalone
-from trac.web.wsgi import is_client_disconnect_exception
+from trac.web.wsgi import WSGIServerGateway, \
+    is_client_disconnect_exception
 
 
 class _WholeResponses(object):
-    """Request handler mixin: the response is written to a buffer and
-    sent when the request is done (or the buffer is full), so the
-    headers travel with the body."""
+    """Request handler mixin: the response is written to a buffer, sent
+    when it is complete (`WholeResponseGateway`), when the buffer is
+    full, or at the latest when the request is done; so the headers
+    travel with the body."""
 
     wbufsize = 64 * 1024
 
-    def handle_expect_100(self):
-        # The interim answer goes out at once: the client waits for it
-        # before it sends the body.
-        answered = super().handle_expect_100()
-        self.wfile.flush()
-        return answered
-
-    def handle_one_request(self):
-        super().handle_one_request()
+    def send_buffered(self):
+        """Send what the buffer holds now."""
         if self.wfile is None or self.wfile.closed:
             return
         try:
@@ -58,6 +54,17 @@ class _WholeResponses(object):
             if not is_client_disconnect_exception(e):
                 raise
             self.close_connection = True
+
+    def handle_expect_100(self):
+        # The interim answer goes out at once: the client waits for it
+        # before it sends the body.
+        answered = super().handle_expect_100()
+        self.send_buffered()
+        return answered
+
+    def handle_one_request(self):
+        super().handle_one_request()
+        self.send_buffered()
 
 
 class WholeResponseHandler(_WholeResponses,
@@ -68,6 +75,32 @@ class WholeResponseHandler(_WholeResponses,
 class WholeResponseHTTP11Handler(_WholeResponses,
                                  standalone.TracHTTP11RequestHandler):
     pass
+
+
+class WholeResponseGateway(WSGIServerGateway):
+    """Sends a response with a Content-Length as soon as its last byte
+    is written, not when the application returns: Trac collects garbage
+    after each request (all of the heap with `[rpc] gc_freeze` off)."""
+
+    _unsent = None  # the bytes of the body still to come
+
+    def _write(self, data):
+        starting = not self.headers_sent
+        super()._write(data)
+        if starting and self.headers_sent:
+            self._unsent = _content_length(self.headers_sent[1])
+        if self._unsent is not None:
+            self._unsent -= len(data)
+            if self._unsent <= 0:
+                self._unsent = None
+                self.handler.send_buffered()
+
+
+def _content_length(headers):
+    for name, value in headers:
+        if name.lower() == 'content-length':
+            return int(value) if str(value).isdigit() else None
+    return None
 
 
 _WHOLE_RESPONSE_HANDLERS = {
@@ -84,6 +117,7 @@ class NoDelayTracHTTPServer(standalone.TracHTTPServer):
         super().__init__(*args, **kwargs)
         self.RequestHandlerClass = _WHOLE_RESPONSE_HANDLERS.get(
             self.RequestHandlerClass, self.RequestHandlerClass)
+        self.gateway = WholeResponseGateway
 
     def get_request(self):
         connection, address = super().get_request()
@@ -109,8 +143,8 @@ def limit_mmap_threshold(size=1 << 20):
 
 
 #: what `--help` adds to tracd's own help
-HELP = """tracrpc-tracd: tracd with TCP_NODELAY, whole responses in one send and
-a socket timeout.
+HELP = """tracrpc-tracd: tracd with TCP_NODELAY, each response in one send
+when it is complete, and a socket timeout.
 
   --socket-timeout SECONDS  close a connection that sends nothing for
                             that long (default 60)

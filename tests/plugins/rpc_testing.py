@@ -2,11 +2,14 @@
 a method provider for type and error tests, a provider written against
 the bare `IXMLRPCHandler` interface, and a third protocol."""
 
+import socket
+import xmlrpc.client
 from datetime import datetime
 
 from trac.core import Component, TracError, implements
 from trac.resource import ResourceNotFound
 from trac.util.datefmt import utc
+from trac.web.api import RequestDone
 
 from tracrpc.api import AbstractRPCHandler, Binary, IRPCProtocol, \
                         IXMLRPCHandler, ProtocolException, RPCError, \
@@ -112,6 +115,23 @@ class TestingRPC(AbstractRPCHandler):
     def triple(self, req, number):
         """`testing.double`, times three."""
         return self._scale(number, 3)
+
+    @expose_rpc('XML_RPC', str, int)
+    def answerThenWait(self, req, port):
+        """Send the complete answer "sent" (XML-RPC), then keep the
+        request open until the test's listener on `port` closes the
+        connection: what arrives before tells that a finished response
+        is not held back while the server does its post-request work."""
+        body = xmlrpc.client.dumps(('sent',), methodresponse=True).encode()
+        req.send_response(200)
+        req.send_header('Content-Type', 'text/xml')
+        req.send_header('Content-Length', len(body))
+        req.end_headers()
+        req.write(body)
+        with socket.create_connection(('127.0.0.1', port)) as waiting:
+            while waiting.recv(64):
+                pass
+        raise RequestDone
 
     def _double_many(self, req, calls):
         return self._scale_many(calls, 2)
