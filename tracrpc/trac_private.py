@@ -18,7 +18,6 @@ from trac.search.web_ui import SearchModule
 from trac.ticket import model
 from trac.ticket.web_ui import TicketModule
 from trac.util import translation
-from trac.util.translation import _
 from trac.versioncontrol.api import RepositoryManager
 
 __all__ = ['search_terms', 'changed_fields', 'stored_custom_datetime',
@@ -107,6 +106,11 @@ def keep_empty_repository_table(env):
         manager._all_repositories = _NoRepositories()
 
 
+#: Trac's gettext, under a name our catalog's extraction does not take:
+#: the conflict message is Trac's, translated by Trac's catalog
+_trac_gettext = translation._
+
+
 def workflow_changes(env, req, ticket, action):
     """`TicketModule.get_ticket_changes(req, ticket, action)` without the
     field labels: `({field: {'old', 'new', 'by'}}, problems)`, the
@@ -126,7 +130,7 @@ def workflow_changes(env, req, ticket, action):
                                                         action).items():
             last = changes.get(field)
             if last and last['new'] != new and last['by']:
-                problems.append(_(
+                problems.append(_trac_gettext(
                     '%(controller1)s changed "%(key)s" to "%(val1)s", but '
                     '%(controller2)s changed it to "%(val2)s".',
                     controller1=name, key=field, val1=new,
