@@ -17,6 +17,7 @@ import re
 import sys
 import xmlrpc.client
 from datetime import datetime
+from functools import partial
 
 try:
     import simplejson as json
@@ -204,8 +205,8 @@ def _dumps(response):
     if response is None:
         return None
     binaries = _BinaryHoles()
-    text = json.dumps(response, default=binaries.to_wire, allow_nan=False,
-                      **_DUMPS_OPTIONS)
+    text = json.dumps(response, default=partial(_to_wire, holes=binaries),
+                      allow_nan=False, **_DUMPS_OPTIONS)
     return binaries.fill(text.encode('utf-8'))
 
 
@@ -221,12 +222,8 @@ class _BinaryHoles(object):
         self.values = []
         self.marker = '\0binary-%s\0' % os.urandom(8).hex()
 
-    def to_wire(self, value):
-        """`json.dumps`'s `default`."""
-        if isinstance(value, Binary):
-            value = value.data
-        if not isinstance(value, (bytes, bytearray)):
-            return _to_wire(value)
+    def hint(self, value):
+        """The class hint standing for the bytes `value` until `fill`."""
         self.values.append(value)
         return {'__jsonclass__': ['binary', self.marker]}
 
@@ -335,7 +332,9 @@ def _strict_base64(text):
     return binascii.a2b_base64(text)
 
 
-def _to_wire(value):
+def _to_wire(value, holes=None):
+    """The JSON form of a value the encoder does not know; binary data
+    as a hint that `holes` (`_BinaryHoles`) fills in later, if given."""
     if isinstance(value, xmlrpc.client.DateTime):
         # what plugins written for xmlrpclib return (`to_xmlrpc_datetime`)
         value = parse_iso_datetime(value.value)
@@ -349,6 +348,8 @@ def _to_wire(value):
     if isinstance(value, Binary):
         value = value.data
     if isinstance(value, (bytes, bytearray)):
+        if holes is not None:
+            return holes.hint(value)
         text = base64.b64encode(value).decode('ascii')
         return {'__jsonclass__': ['binary', text]}
     raise TypeError('Cannot encode %s as JSON' % type(value).__name__)
