@@ -303,14 +303,10 @@ def test_tracd_sends_a_small_response_in_one_segment(http_server):
     sends cost a second segment (and kernel time) per call."""
     port = int(http_server.url.rsplit(':', 1)[1])
     body = xml_call('system.getAPIVersion').encode()
-    head = ('POST /login/rpc HTTP/1.1\r\nHost: test\r\n'
-            'Authorization: %s\r\nContent-Type: text/xml\r\n'
-            'Content-Length: %d\r\n\r\n'
-            % (auth_header('user')['Authorization'], len(body))).encode()
     with socket.create_connection(('127.0.0.1', port), timeout=30) as sock:
         for _ in range(3):
             before = _data_segments_received(sock)
-            sock.sendall(head + body)
+            sock.sendall(_raw_post_head(body) + body)
             answer = _received_until(sock, b'</methodResponse>\n')
             assert answer.startswith(b'HTTP/1.1 200 ')
             assert _data_segments_received(sock) - before == 1
@@ -322,12 +318,8 @@ def test_tracd_answers_expect_100_continue_before_the_body(http_server):
     launcher's send buffer."""
     port = int(http_server.url.rsplit(':', 1)[1])
     body = xml_call('system.getAPIVersion').encode()
-    head = ('POST /login/rpc HTTP/1.1\r\nHost: test\r\n'
-            'Authorization: %s\r\nContent-Type: text/xml\r\n'
-            'Expect: 100-continue\r\nContent-Length: %d\r\n\r\n'
-            % (auth_header('user')['Authorization'], len(body))).encode()
     with socket.create_connection(('127.0.0.1', port), timeout=10) as sock:
-        sock.sendall(head)
+        sock.sendall(_raw_post_head(body, 'Expect: 100-continue\r\n'))
         interim = _received_until(sock, b'\r\n\r\n')
         assert interim.startswith(b'HTTP/1.1 100 ')
         sock.sendall(body)
@@ -345,18 +337,23 @@ def test_tracd_sends_a_finished_response_before_the_request_ends(
         listener.settimeout(10)
         body = xml_call('testing.answerThenWait', '<int>%d</int>'
                         % listener.getsockname()[1]).encode()
-        head = ('POST /login/rpc HTTP/1.1\r\nHost: test\r\n'
-                'Authorization: %s\r\nContent-Type: text/xml\r\n'
-                'Content-Length: %d\r\n\r\n'
-                % (auth_header('user')['Authorization'], len(body))).encode()
         with socket.create_connection(('127.0.0.1', port),
                                       timeout=10) as sock:
-            sock.sendall(head + body)
+            sock.sendall(_raw_post_head(body) + body)
             waiting, _ = listener.accept()  # the request now waits on us
             with waiting:
                 answer = _received_until(sock, b'</methodResponse>\n')
     assert answer.startswith(b'HTTP/1.1 200 ')
     assert parse_xml(answer.split(b'\r\n\r\n', 1)[1]) == 'sent'
+
+
+def _raw_post_head(body, extra_headers=''):
+    """The head of an XML-RPC POST of `body` by "user", in bytes."""
+    return ('POST /login/rpc HTTP/1.1\r\nHost: test\r\n'
+            'Authorization: %s\r\nContent-Type: text/xml\r\n%s'
+            'Content-Length: %d\r\n\r\n'
+            % (auth_header('user')['Authorization'], extra_headers,
+               len(body))).encode()
 
 
 def _received_until(sock, end):
