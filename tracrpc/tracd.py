@@ -15,9 +15,9 @@ sends; with Nagle's algorithm on, a keep-alive client then waits for a
 delayed ACK (about 40 ms on Linux) on every response. Here a response
 up to 64 KiB leaves in one send (one TCP segment instead of two: less
 kernel time per call) as soon as it is complete, a larger one in 64 KiB
-pieces. And a client that
-announces a body it never sends would hold a thread forever; the socket
-timeout (`--socket-timeout SECONDS`, default 60) ends that.
+pieces. And a client that announces a body it never sends would hold a
+thread forever; the socket timeout (`--socket-timeout SECONDS`, default
+60) ends that.
 
 It also makes glibc return large freed blocks to the system at once
 (see `limit_mmap_threshold`).

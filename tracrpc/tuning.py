@@ -122,8 +122,8 @@ class RepositoryTableKeeper(Component):
 
     Trac caches the table of repositories only when there is at least
     one: a site without repositories reads `[repositories]` and the
-    repository table on every request, a third of the server time of a
-    small RPC call (and the same on every page of the web UI). From
+    repository table on every request, a third of the in-process time
+    of a small RPC call (and the same on every page of the web UI). From
     the second request on, an empty table loaded by an earlier request
     is marked as loaded; Trac still rereads it when repositories are
     added or removed."""
